@@ -1,0 +1,2 @@
+CREATE DATABASE planner;
+CREATE DATABASE mlflow;

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Component, componentPaths } from '../component.ts';
+import { requirePython } from '../prerequisites.ts';
+import { runningPid, spawnDetached, stopByPidFile } from '../processes.ts';
+import { assertPortFree, httpOk, waitUntil } from '../readiness.ts';
+import { type StackConfig, VERSIONS } from '../stack-config.ts';
+import { StackError } from '../stack-error.ts';
+
+/** The virtualenv holding the pinned MLflow server, shared by every checkout on the machine. */
+function ensureVirtualenv(config: StackConfig, installLog: string): string {
+  const venv = join(config.cacheDir, `mlflow-${VERSIONS.mlflow}`);
+  const mlflow = join(venv, 'bin', 'mlflow');
+  const marker = join(venv, '.installed');
+  if (existsSync(marker)) return mlflow;
+  const python = requirePython(10, 'MLflow');
+  mkdirSync(config.cacheDir, { recursive: true });
+  const log = openSync(installLog, 'a');
+  try {
+    const steps: [string, string[]][] = [
+      [python, ['-m', 'venv', '--clear', venv]],
+      [
+        join(venv, 'bin', 'pip'),
+        ['install', '--disable-pip-version-check', '--quiet', `mlflow==${VERSIONS.mlflow}`, `psycopg2-binary==${VERSIONS.psycopg2}`],
+      ],
+    ];
+    for (const [command, args] of steps) {
+      const result = spawnSync(command, args, { stdio: ['ignore', log, log] });
+      if (result.status !== 0) {
+        throw new StackError('START_FAILED', `installing MLflow ${VERSIONS.mlflow} into ${venv} failed; see ${installLog}`);
+      }
+    }
+  } finally {
+    closeSync(log);
+  }
+  writeFileSync(marker, `mlflow==${VERSIONS.mlflow}\n`);
+  return mlflow;
+}
+
+/**
+ * MLflow's backend store: its own database on the stack's PostgreSQL, or SQLite
+ * in the stack folder when PostgreSQL is external (we do not create databases
+ * on someone else's server). PL_MLFLOW_BACKEND_STORE_URI overrides both.
+ */
+function backendStoreUri(config: StackConfig, home: string): string {
+  if (process.env.PL_MLFLOW_BACKEND_STORE_URI) return process.env.PL_MLFLOW_BACKEND_STORE_URI;
+  if (config.postgres.external) return `sqlite:///${join(home, 'mlflow.db')}`;
+  return `postgresql+psycopg2://postgres:postgres@127.0.0.1:${config.postgres.port}/mlflow`;
+}
+
+export function mlflowComponent(config: StackConfig): Component {
+  const paths = componentPaths(config, 'mlflow');
+  const health = `${config.mlflow.trackingUri.replace(/\/$/, '')}/health`;
+
+  return {
+    name: 'mlflow',
+
+    async up() {
+      if (!config.mlflow.external && runningPid(paths.pidFile) === undefined) {
+        await assertPortFree(config.mlflow.port, 'MLflow', 'PL_MLFLOW_PORT');
+        mkdirSync(join(config.stackDir, 'logs'), { recursive: true });
+        const mlflow = ensureVirtualenv(config, join(config.stackDir, 'logs', 'mlflow-install.log'));
+        const artifacts = join(paths.home, 'artifacts');
+        mkdirSync(artifacts, { recursive: true });
+        spawnDetached({
+          command: mlflow,
+          args: [
+            'server',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(config.mlflow.port),
+            '--backend-store-uri',
+            backendStoreUri(config, paths.home),
+            // Clients upload and download artifacts through the server (mlflow-artifacts:/).
+            '--serve-artifacts',
+            '--artifacts-destination',
+            artifacts,
+            '--workers',
+            '2',
+          ],
+          cwd: paths.home,
+          logFile: paths.logFile,
+          pidFile: paths.pidFile,
+        });
+      }
+      // The first start migrates an empty backend store, which takes a while.
+      await waitUntil(`MLflow at ${config.mlflow.trackingUri}`, () => httpOk(health), {
+        timeoutMs: config.mlflow.external ? 10_000 : 180_000,
+        logFile: config.mlflow.external ? 'MLFLOW_TRACKING_URI' : paths.logFile,
+        ...(config.mlflow.external ? {} : { stillRunning: () => runningPid(paths.pidFile) !== undefined }),
+      });
+    },
+
+    down: () => (config.mlflow.external ? Promise.resolve(false) : stopByPidFile(paths.pidFile)),
+
+    async status() {
+      const pid = config.mlflow.external ? undefined : runningPid(paths.pidFile);
+      return {
+        name: 'mlflow',
+        mode: config.mlflow.external ? 'external' : 'local',
+        endpoint: config.mlflow.trackingUri,
+        ...(pid === undefined ? {} : { pid }),
+        ready: await httpOk(health),
+      };
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export type { ComponentStatus } from './component.ts';
+export { s3Client } from './components/s3.ts';
+export { assertStackReachable, stackDown, stackStatus, stackUp } from './stack.ts';
+export { type ComponentName, clientEnv, loadStackConfig, type StackConfig } from './stack-config.ts';
+export { StackError } from './stack-error.ts';
+export { projectTopics } from './topics.ts';

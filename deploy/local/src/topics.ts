@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+}
+
+const DEAD_LETTER_PARTITIONS = 1;
+
+/** Every topic of the catalogue in schemas/topics.json, each followed by its dead-letter topic. */
+export function projectTopics(root: string): TopicSpec[] {
+  const catalogue = JSON.parse(readFileSync(join(root, 'schemas', 'topics.json'), 'utf8')) as {
+    topics: TopicSpec[];
+  };
+  return catalogue.topics.flatMap((topic) => [
+    { name: topic.name, partitions: topic.partitions },
+    { name: `${topic.name}.dlt`, partitions: DEAD_LETTER_PARTITIONS },
+  ]);
+}
+
+/**
+ * Creates missing topics and grows topics that have fewer partitions than the
+ * catalogue asks for (Kafka cannot shrink them). Safe to run any number of times.
+ */
+export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Promise<{ created: string[]; grown: string[] }> {
+  const kafka = new Kafka({ clientId: 'planner-local-stack', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+    }
+    const present = topics.filter((t) => existing.has(t.name));
+    const grown: string[] = [];
+    if (present.length > 0) {
+      const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+      const toGrow = present.filter((t) => {
+        const found = metadata.topics.find((m) => m.name === t.name);
+        return found !== undefined && found.partitions.length < t.partitions;
+      });
+      if (toGrow.length > 0) {
+        await admin.createPartitions({ topicPartitions: toGrow.map((t) => ({ topic: t.name, count: t.partitions })) });
+        grown.push(...toGrow.map((t) => t.name));
+      }
+    }
+    return { created: missing.map((t) => t.name), grown };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function kafkaReady(brokers: string[]): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'planner-local-stack',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

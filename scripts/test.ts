@@ -1,0 +1,48 @@
+/**
+ * The README's test command (`./lifecycle test`): type-check, lint, bring up
+ * the stack the suites need (reusing one that already answers), run every
+ * suite in one node:test run, and stop only what this command started.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadStackConfig, StackError, stackDown, stackStatus, stackUp } from '@planner/local-stack';
+
+const config = loadStackConfig();
+const bin = (name: string) => join(config.root, 'node_modules', '.bin', name);
+const SUITES = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/local/test/**/*.test.ts', 'tests/**/*.test.ts'];
+
+function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  console.log(`\n== ${title}`);
+  const result = spawnSync(command, args, { cwd: config.root, stdio: 'inherit', env });
+  return result.status ?? 1;
+}
+
+async function main(): Promise<number> {
+  if (step('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
+  if (step('lint', bin('biome'), ['check', '.']) !== 0) return 1;
+
+  console.log('\n== local stack');
+  const alreadyUp = (await stackStatus(config)).every((s) => s.ready);
+  const started = performance.now();
+  if (!alreadyUp) {
+    await stackUp(config, undefined, (s, seconds) => console.log(`${s.name.padEnd(8)} ready  ${s.endpoint}  (${seconds.toFixed(1)} s)`));
+  }
+  console.log(alreadyUp ? 'reusing the running stack' : `stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  try {
+    return step('tests', process.execPath, ['--test', '--test-reporter=spec', ...SUITES]);
+  } finally {
+    if (!alreadyUp && process.env.PL_KEEP_STACK !== '1') {
+      const stopped = await stackDown(config);
+      console.log(`\nstopped the stack this run started (${stopped.join(', ')}); PL_KEEP_STACK=1 keeps it`);
+    }
+  }
+}
+
+try {
+  process.exit(await main());
+} catch (error) {
+  if (!(error instanceof StackError)) throw error;
+  console.error(`test: ${error.message}`);
+  process.exit(1);
+}
