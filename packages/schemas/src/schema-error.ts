@@ -1,0 +1,18 @@
+/** Errors of the wire format, with stable codes consumers route on (e.g. to the dead-letter topic). */
+export type SchemaErrorCode =
+  | 'WIRE_BAD_MAGIC'
+  | 'WIRE_TRUNCATED'
+  | 'SCHEMA_UNKNOWN_FINGERPRINT'
+  | 'SCHEMA_UNKNOWN_TOPIC'
+  | 'SCHEMA_INVALID_FILE'
+  | 'EVENT_INVALID';
+
+export class SchemaError extends Error {
+  readonly code: SchemaErrorCode;
+
+  constructor(code: SchemaErrorCode, message: string) {
+    super(message);
+    this.name = 'SchemaError';
+    this.code = code;
+  }
+}

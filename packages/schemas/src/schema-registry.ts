@@ -1,0 +1,119 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import avro from 'avsc';
+import { crc64Avro } from './crc64-avro.ts';
+import { SchemaError } from './schema-error.ts';
+import { encodeSingleObject, readFingerprint, singleObjectBody } from './single-object.ts';
+
+/** One version of one topic's schema, as loaded from `schemas/<topic>/v<N>.avsc`. */
+export interface TopicSchema {
+  topic: string;
+  version: number;
+  file: string;
+  type: avro.Type;
+  /** The schema's Parsing Canonical Form, the input of its fingerprint. */
+  canonical: string;
+  /** CRC-64-AVRO of the canonical form, unsigned. */
+  fingerprint: bigint;
+}
+
+export const SCHEMAS_DIR = join(import.meta.dirname, '..', '..', '..', 'schemas');
+
+function loadVersion(topic: string, file: string): TopicSchema {
+  const match = /^v(\d+)\.avsc$/.exec(file);
+  if (!match) throw new SchemaError('SCHEMA_INVALID_FILE', `${topic}/${file}: schema files are named v<N>.avsc`);
+  const path = join(SCHEMAS_DIR, topic, file);
+  let type: avro.Type;
+  try {
+    type = avro.Type.forSchema(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (error) {
+    throw new SchemaError('SCHEMA_INVALID_FILE', `${path}: ${(error as Error).message}`);
+  }
+  // avsc's schema() drops docs, defaults, aliases and logical types and orders keys: the Parsing Canonical Form.
+  const canonical = JSON.stringify(type.schema());
+  return { topic, version: Number(match[1]), file: path, type, canonical, fingerprint: crc64Avro(Buffer.from(canonical, 'utf8')) };
+}
+
+/**
+ * Every topic's schema versions, indexed by topic and by fingerprint. Readers
+ * decode with the newest version of the topic, resolving from the writer's.
+ */
+export class SchemaRegistry {
+  readonly #byTopic = new Map<string, TopicSchema[]>();
+  readonly #byFingerprint = new Map<bigint, TopicSchema>();
+  readonly #resolvers = new Map<string, avro.Resolver>();
+
+  constructor(schemas: Iterable<TopicSchema>) {
+    for (const schema of schemas) {
+      const versions = this.#byTopic.get(schema.topic) ?? [];
+      versions.push(schema);
+      versions.sort((a, b) => a.version - b.version);
+      this.#byTopic.set(schema.topic, versions);
+      this.#byFingerprint.set(schema.fingerprint, schema);
+    }
+  }
+
+  static load(): SchemaRegistry {
+    const topics = readdirSync(SCHEMAS_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    return new SchemaRegistry(
+      topics.flatMap((dir) =>
+        readdirSync(join(SCHEMAS_DIR, dir.name))
+          .filter((file) => file.endsWith('.avsc'))
+          .map((file) => loadVersion(dir.name, file)),
+      ),
+    );
+  }
+
+  topics(): string[] {
+    return [...this.#byTopic.keys()].sort();
+  }
+
+  versions(topic: string): readonly TopicSchema[] {
+    const versions = this.#byTopic.get(topic);
+    if (!versions) throw new SchemaError('SCHEMA_UNKNOWN_TOPIC', `no schema for topic '${topic}' in ${SCHEMAS_DIR}`);
+    return versions;
+  }
+
+  latest(topic: string): TopicSchema {
+    return this.versions(topic).at(-1) as TopicSchema;
+  }
+
+  byFingerprint(fingerprint: bigint): TopicSchema | undefined {
+    return this.#byFingerprint.get(fingerprint);
+  }
+
+  /** Encodes with the topic's newest schema. */
+  encode(topic: string, value: unknown): Buffer {
+    const schema = this.latest(topic);
+    return encodeSingleObject(schema.type, schema.fingerprint, value);
+  }
+
+  /**
+   * Decodes a message of `topic` written with any known version of its schema,
+   * into the shape of the newest version.
+   */
+  decode(topic: string, message: Uint8Array): { value: unknown; writer: TopicSchema } {
+    const fingerprint = readFingerprint(message);
+    const writer = this.byFingerprint(fingerprint);
+    if (!writer || writer.topic !== topic) {
+      throw new SchemaError(
+        'SCHEMA_UNKNOWN_FINGERPRINT',
+        `fingerprint 0x${fingerprint.toString(16).padStart(16, '0')} is not a schema of topic '${topic}'${writer ? ` (it is ${writer.topic} v${writer.version})` : ''}`,
+      );
+    }
+    const reader = this.latest(topic);
+    const body = singleObjectBody(message);
+    if (writer === reader) return { value: reader.type.fromBuffer(body), writer };
+    return { value: reader.type.fromBuffer(body, this.#resolver(reader, writer)), writer };
+  }
+
+  #resolver(reader: TopicSchema, writer: TopicSchema): avro.Resolver {
+    const key = `${reader.fingerprint}:${writer.fingerprint}`;
+    let resolver = this.#resolvers.get(key);
+    if (!resolver) {
+      resolver = reader.type.createResolver(writer.type);
+      this.#resolvers.set(key, resolver);
+    }
+    return resolver;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Type } from 'avsc';
+import { fingerprintBytes } from './crc64-avro.ts';
+import { SchemaError } from './schema-error.ts';
+
+/** The two marker bytes that open every single-object encoded message (Avro spec, "Single-object encoding"). */
+export const SINGLE_OBJECT_MAGIC = Buffer.from([0xc3, 0x01]);
+const HEADER_LENGTH = SINGLE_OBJECT_MAGIC.length + 8;
+
+/**
+ * Encodes `value` as `C3 01` + 8-byte little-endian CRC-64-AVRO fingerprint
+ * + Avro binary body, after checking it against the schema and naming every
+ * field that does not fit.
+ */
+export function encodeSingleObject(type: Type, fingerprint: bigint, value: unknown): Buffer {
+  const problems: string[] = [];
+  type.isValid(value, {
+    errorHook: (path: string[], got: unknown) => problems.push(`${path.join('.') || '(root)'}: ${JSON.stringify(got) ?? 'undefined'}`),
+  });
+  if (problems.length > 0) {
+    throw new SchemaError('EVENT_INVALID', `value does not match ${String(type.name)}: ${problems.join('; ')}`);
+  }
+  return Buffer.concat([SINGLE_OBJECT_MAGIC, fingerprintBytes(fingerprint), type.toBuffer(value)]);
+}
+
+/** Reads the writer schema's fingerprint from a single-object encoded message. */
+export function readFingerprint(message: Uint8Array): bigint {
+  if (message.length < HEADER_LENGTH) {
+    throw new SchemaError(
+      'WIRE_TRUNCATED',
+      `message of ${message.length} bytes is shorter than the ${HEADER_LENGTH}-byte single-object header`,
+    );
+  }
+  if (message[0] !== SINGLE_OBJECT_MAGIC[0] || message[1] !== SINGLE_OBJECT_MAGIC[1]) {
+    const seen = Buffer.from(message.subarray(0, 2)).toString('hex');
+    throw new SchemaError('WIRE_BAD_MAGIC', `message starts with 0x${seen}, not the single-object marker 0xc301`);
+  }
+  return Buffer.from(message.buffer, message.byteOffset, message.byteLength).readBigUInt64LE(2);
+}
+
+/** The Avro binary body after the header. */
+export function singleObjectBody(message: Uint8Array): Buffer {
+  return Buffer.from(message.buffer, message.byteOffset + HEADER_LENGTH, message.byteLength - HEADER_LENGTH);
+}

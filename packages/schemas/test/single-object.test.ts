@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import avro from 'avsc';
+import { crc64Avro } from '../src/crc64-avro.ts';
+import type { SchemaError } from '../src/schema-error.ts';
+import { encodeSingleObject, readFingerprint, singleObjectBody } from '../src/single-object.ts';
+
+// The published record vector: its canonical form's fingerprint is 7843277075252814651 = 0x6cd8eaf1c968a33b.
+const type = avro.Type.forSchema({ type: 'record', name: 'foo', fields: [{ name: 'f1', type: 'boolean' }] });
+const fingerprint = crc64Avro(Buffer.from(JSON.stringify(type.schema())));
+
+test('encodes marker, little-endian fingerprint and body byte for byte', () => {
+  assert.equal(fingerprint, 0x6cd8eaf1c968a33bn);
+  const message = encodeSingleObject(type, fingerprint, { f1: true });
+  // C3 01 | 3b a3 68 c9 f1 ea d8 6c (LE) | 01 (boolean true)
+  assert.equal(message.toString('hex'), 'c3013ba368c9f1ead86c01');
+  assert.equal(readFingerprint(message), fingerprint);
+  assert.deepEqual(singleObjectBody(message), Buffer.from([0x01]));
+});
+
+test('a value that does not fit the schema is refused, naming the field', () => {
+  assert.throws(
+    () => encodeSingleObject(type, fingerprint, { f1: 'yes' }),
+    (error: SchemaError) => error.code === 'EVENT_INVALID' && /f1: "yes"/.test(error.message),
+  );
+});
+
+test('a message without the marker or shorter than the header is refused with a coded error', () => {
+  assert.throws(
+    () => readFingerprint(Buffer.from('{"f1":true}')),
+    (e: SchemaError) => e.code === 'WIRE_BAD_MAGIC' && /0x7b22/.test(e.message),
+  );
+  assert.throws(
+    () => readFingerprint(Buffer.from([0xc3, 0x01, 0x00])),
+    (e: SchemaError) => e.code === 'WIRE_TRUNCATED',
+  );
+});
