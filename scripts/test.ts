@@ -19,7 +19,7 @@ function step(title: string, command: string, args: string[], env: NodeJS.Proces
 
 async function main(): Promise<number> {
   if (step('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
-  if (step('lint', bin('biome'), ['check', '.']) !== 0) return 1;
+  if (step('lint', bin('biome'), ['check', '--error-on-warnings', '.']) !== 0) return 1;
 
   console.log('\n== local stack');
   const alreadyUp = (await stackStatus(config)).every((s) => s.ready);

@@ -1,4 +1,4 @@
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from './stack-error.ts';
 
@@ -15,19 +15,6 @@ export async function assertPortFree(port: number, owner: string, variable: stri
       `${owner} cannot start: port ${port} is already in use by another process (choose another with ${variable}=<port>, or stop that process)`,
     );
   }
-}
-
-export function tcpReachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
