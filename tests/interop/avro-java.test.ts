@@ -47,27 +47,28 @@ test('the reference Java Avro library decodes our single-object messages from th
   const registry = SchemaRegistry.load();
   const jars = await ensureJars(join(config.root, 'deploy', 'local', 'jars', 'avro.lock'), join(config.cacheDir, 'maven'));
 
-  for (const topic of registry.topics()) {
-    const schema = registry.latest(topic);
+  const topics = registry.topics();
+  const pairs: string[] = [];
+  for (const topic of topics) {
     const value = JSON.parse(readFileSync(join(SCHEMAS_DIR, topic, 'example.json'), 'utf8'));
-    const received = await throughKafka(registry.encode(topic, value));
     const messageFile = join(scratch, `${topic}.bin`);
-    writeFileSync(messageFile, received);
+    writeFileSync(messageFile, await throughKafka(registry.encode(topic, value)));
+    pairs.push(`${messageFile}=${registry.latest(topic).file}`);
+  }
 
-    const java = spawnSync(
-      javaCommand(),
-      ['-cp', jars.join(':'), join(import.meta.dirname, 'AvroReferenceDecoder.java'), messageFile, schema.file],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    assert.equal(java.status, 0, `the Java decoder failed: ${java.stderr}`);
-    const lines = Object.fromEntries(
-      java.stdout
-        .trim()
-        .split('\n')
-        .map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)]),
-    );
-    assert.equal(lines.canonical, schema.canonical, `${topic}: same Parsing Canonical Form as Java`);
-    assert.equal(BigInt.asUintN(64, BigInt(lines.fingerprint as string)), schema.fingerprint, `${topic}: same CRC-64-AVRO as Java`);
-    assert.deepEqual(JSON.parse(lines.record as string), value, `${topic}: Java decodes the value we encoded`);
+  const java = spawnSync(javaCommand(), ['-cp', jars.join(':'), join(import.meta.dirname, 'AvroReferenceDecoder.java'), ...pairs], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(java.status, 0, `the Java decoder failed: ${java.stderr}`);
+  const lines = java.stdout.trim().split('\n');
+  assert.equal(lines.length, topics.length * 3);
+  for (const [i, topic] of topics.entries()) {
+    const schema = registry.latest(topic);
+    const [canonical, fingerprint, record] = lines.slice(i * 3, i * 3 + 3).map((line) => line.slice(line.indexOf(' ') + 1));
+    const value = JSON.parse(readFileSync(join(SCHEMAS_DIR, topic, 'example.json'), 'utf8'));
+    assert.equal(canonical, schema.canonical, `${topic}: same Parsing Canonical Form as Java`);
+    assert.equal(BigInt.asUintN(64, BigInt(fingerprint as string)), schema.fingerprint, `${topic}: same CRC-64-AVRO as Java`);
+    assert.deepEqual(JSON.parse(record as string), value, `${topic}: Java decodes the value we encoded`);
   }
 });

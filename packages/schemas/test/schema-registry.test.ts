@@ -80,3 +80,8 @@ test('a message whose fingerprint is unknown, or belongs to another topic, is re
     (e: SchemaError) => e.code === 'SCHEMA_UNKNOWN_TOPIC',
   );
 });
+
+test('every topic of the catalogue has a schema, and every schema a topic', () => {
+  const catalogue = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'topics.json'), 'utf8')) as { topics: { name: string }[] };
+  assert.deepEqual(registry.topics(), catalogue.topics.map((t) => t.name).sort());
+});
