@@ -1,3 +1,5 @@
+import { CodedError } from '@planner/errors';
+
 /** Errors of the wire format, with stable codes consumers route on (e.g. to the dead-letter topic). */
 export type SchemaErrorCode =
   | 'WIRE_BAD_MAGIC'
@@ -7,12 +9,4 @@ export type SchemaErrorCode =
   | 'SCHEMA_INVALID_FILE'
   | 'EVENT_INVALID';
 
-export class SchemaError extends Error {
-  readonly code: SchemaErrorCode;
-
-  constructor(code: SchemaErrorCode, message: string) {
-    super(message);
-    this.name = 'SchemaError';
-    this.code = code;
-  }
-}
+export class SchemaError extends CodedError<SchemaErrorCode> {}
