@@ -1,0 +1,52 @@
+import type { Generated } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** The bus's own tables: the transactional outbox and the processed-event inbox. */
+export interface BusTables {
+  'exp.outbox': {
+    id: Generated<number>;
+    producer: string;
+    topic: string;
+    message_key: string | null;
+    payload: Buffer;
+    headers: Record<string, string>;
+    created_at: Generated<Date>;
+  };
+  'exp.processed_events': {
+    consumer_group: string;
+    event_id: string;
+    topic: string;
+    partition: number;
+    offset: number;
+    processed_at: Generated<Date>;
+  };
+}
+
+export const busMigrations: Record<string, Migration> = {
+  '0001-outbox-and-inbox': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table exp.outbox (
+          id bigserial primary key,
+          producer text not null,
+          topic text not null,
+          message_key text,
+          payload bytea not null,
+          headers jsonb not null,
+          created_at timestamptz not null default now()
+        )`.execute(db);
+      await sql`create index outbox_by_producer on exp.outbox (producer, id)`.execute(db);
+      await sql`
+        create table exp.processed_events (
+          consumer_group text not null,
+          event_id text not null,
+          topic text not null,
+          partition integer not null,
+          "offset" bigint not null,
+          processed_at timestamptz not null default now(),
+          primary key (consumer_group, event_id)
+        )`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * The one port between the bus and a Kafka client. Everything the services do
+ * with Kafka goes through these few calls, so the client (kafkajs today) can
+ * be swapped without touching them.
+ */
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string | null;
+  value: Buffer;
+  headers: Headers;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Broker timestamp, epoch milliseconds as a string (as Kafka clients give it). */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning: boolean;
+  /**
+   * Called once per message, in partition order. When it resolves the offset
+   * is committed; when it rejects the message is delivered again.
+   */
+  handle(message: IncomingMessage): Promise<void>;
+}
+
+export interface Consumption {
+  /** Finishes the message in hand, commits, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface MessageTransport {
+  /** Sends in order; resolves when the broker acknowledged every message. */
+  send(messages: OutgoingMessage[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Consumption>;
+  close(): Promise<void>;
+}

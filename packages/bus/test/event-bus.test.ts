@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { TopicEvents } from '@planner/schemas';
+import { useStack } from '../../../tests/support/stack.ts';
+import { EventRejected } from '../src/bus-error.ts';
+import { DLT_HEADER, HEADER } from '../src/headers.ts';
+import { busFixture, eventually, watchDeadLetters } from './fixtures/bus-fixture.ts';
+
+useStack('kafka', 'postgres');
+const TOPIC = 'dataset.requested';
+let f: Awaited<ReturnType<typeof busFixture>>;
+before(async () => {
+  f = await busFixture('event_bus');
+});
+after(() => f.close());
+
+function request(correlationId: string, requestedBy = 'bus-test'): TopicEvents['dataset.requested'] {
+  return f.bus.event(
+    TOPIC,
+    { model_name: 'planner', window_start: 0, window_end: 1, dataset_date: '2026-11-26', split_seed: 1, requested_by: requestedBy },
+    correlationId,
+  );
+}
+
+test('an event published through the bus reaches a subscriber typed, with its headers, and its effect is recorded once', async () => {
+  const correlationId = randomUUID();
+  const event = request(correlationId);
+  const headers: Record<string, string>[] = [];
+  const consumption = await f.bus.subscribe({
+    groupId: `g-${correlationId}`,
+    topic: TOPIC,
+    db: f.db,
+    handler: async (received, { trx, message }) => {
+      if (received.correlation_id !== correlationId) return;
+      headers.push(message.headers);
+      assert.equal(received.model_name, 'planner');
+      await trx.insertInto(f.table).values({ event_id: received.event_id, correlation_id: correlationId }).execute();
+    },
+  });
+  try {
+    await f.bus.publish(TOPIC, event);
+    await eventually('the effect', async () => ((await f.effects(correlationId)).length === 1 ? true : undefined));
+    assert.equal(headers[0]?.[HEADER.eventId], event.event_id);
+    assert.equal(headers[0]?.[HEADER.correlationId], correlationId);
+    assert.equal(headers[0]?.[HEADER.contentType], 'application/vnd.apache.avro.single-object');
+    assert.equal(headers[0]?.[HEADER.fingerprint], f.bus.registry.latest(TOPIC).fingerprint.toString(16).padStart(16, '0'));
+  } finally {
+    await consumption.stop();
+  }
+});
+
+test('a redelivered event changes nothing: the handler effect exists once', async () => {
+  const correlationId = randomUUID();
+  const event = request(correlationId);
+  const outcomes: boolean[] = [];
+  const consumption = await f.bus.subscribe({
+    groupId: `g-${correlationId}`,
+    topic: TOPIC,
+    db: f.db,
+    handler: async (received, { trx }) => {
+      if (received.correlation_id === correlationId) {
+        await trx.insertInto(f.table).values({ event_id: received.event_id, correlation_id: correlationId }).execute();
+      }
+    },
+    afterCommit: (received, { duplicate }) => {
+      if (received.correlation_id === correlationId) outcomes.push(duplicate);
+    },
+  });
+  try {
+    await f.bus.publish(TOPIC, event);
+    await f.bus.publish(TOPIC, event);
+    await eventually('both deliveries', async () => (outcomes.length === 2 ? true : undefined));
+    assert.deepEqual(outcomes, [false, true]);
+    assert.deepEqual(await f.effects(correlationId), [event.event_id]);
+  } finally {
+    await consumption.stop();
+  }
+});
+
+test('poison messages go to the dead-letter topic with their origin and reason, and the partition keeps flowing', async () => {
+  const correlationId = randomUUID();
+  const dead = await watchDeadLetters(f, TOPIC, correlationId);
+  const processed: string[] = [];
+  const consumption = await f.bus.subscribe({
+    groupId: `g-${correlationId}`,
+    topic: TOPIC,
+    db: f.db,
+    handler: async (received) => {
+      if (received.correlation_id === correlationId) processed.push(received.event_id);
+    },
+  });
+  try {
+    const wrongSchema = f.bus.message(
+      'model.rejected',
+      f.bus.event('model.rejected', { run_id: 'r', model_name: 'm', dataset_version: null, missing: [] }, correlationId),
+    );
+    const good = request(correlationId);
+    await f.transport.send([
+      { topic: TOPIC, key: correlationId, value: Buffer.from('{"not":"avro"}'), headers: { 'correlation-id': correlationId } },
+      { ...wrongSchema, topic: TOPIC },
+      f.bus.message(TOPIC, good),
+    ]);
+    await eventually('the good event', async () => (processed.length === 1 ? true : undefined));
+    assert.deepEqual(processed, [good.event_id]);
+    await eventually('two dead letters', async () => (dead.seen.length === 2 ? true : undefined));
+    const [first, second] = dead.seen;
+    assert.equal(first?.headers[DLT_HEADER.errorCode], 'WIRE_BAD_MAGIC');
+    assert.equal(second?.headers[DLT_HEADER.errorCode], 'SCHEMA_UNKNOWN_FINGERPRINT');
+    assert.match(second?.headers[DLT_HEADER.errorMessage] ?? '', /it is model\.rejected v1/);
+    for (const message of [first, second]) {
+      assert.equal(message?.headers[DLT_HEADER.originalTopic], TOPIC);
+      assert.equal(message?.headers[DLT_HEADER.consumerGroup], `g-${correlationId}`);
+      assert.match(message?.headers[DLT_HEADER.originalPartition] ?? '', /^\d+$/);
+      assert.match(message?.headers[DLT_HEADER.originalOffset] ?? '', /^\d+$/);
+      assert.match(message?.headers[DLT_HEADER.originalTimestamp] ?? '', /^\d+$/);
+    }
+    assert.equal(first?.value?.toString(), '{"not":"avro"}', 'the original bytes are kept');
+  } finally {
+    await Promise.all([consumption.stop(), dead.stop()]);
+  }
+});
+
+test('a failing handler is retried with backoff, then dead-lettered; a rejected event is dead-lettered at once', async () => {
+  const correlationId = randomUUID();
+  const dead = await watchDeadLetters(f, TOPIC, correlationId);
+  const calls = new Map<string, number>();
+  const flaky = request(correlationId, 'always-fails');
+  const rejected = request(correlationId, 'rejected');
+  const fine = request(correlationId, 'fine');
+  const consumption = await f.bus.subscribe({
+    groupId: `g-${correlationId}`,
+    topic: TOPIC,
+    db: f.db,
+    retry: { attempts: 3, baseDelayMs: 50 },
+    handler: async (received, { trx }) => {
+      if (received.correlation_id !== correlationId) return;
+      calls.set(received.requested_by, (calls.get(received.requested_by) ?? 0) + 1);
+      // Written before failing: the rollback must undo it.
+      await trx.insertInto(f.table).values({ event_id: received.event_id, correlation_id: correlationId }).execute();
+      if (received.requested_by === 'always-fails') throw new Error('model store unavailable');
+      if (received.requested_by === 'rejected') throw new EventRejected('METADATA_MISSING', 'experiment_id is required');
+    },
+  });
+  try {
+    await f.transport.send([f.bus.message(TOPIC, flaky), f.bus.message(TOPIC, rejected), f.bus.message(TOPIC, fine)]);
+    await eventually('two dead letters', async () => (dead.seen.length === 2 ? true : undefined));
+    await eventually('the fine event', async () => ((await f.effects(correlationId)).length === 1 ? true : undefined));
+    assert.deepEqual(Object.fromEntries(calls), { 'always-fails': 3, rejected: 1, fine: 1 });
+    assert.deepEqual(await f.effects(correlationId), [fine.event_id], 'failed attempts left no effects');
+    const [retried, refused] = dead.seen;
+    assert.equal(retried?.headers[DLT_HEADER.errorCode], 'HANDLER_FAILED');
+    assert.equal(retried?.headers[DLT_HEADER.errorMessage], 'model store unavailable');
+    assert.equal(retried?.headers[DLT_HEADER.attempts], '3');
+    assert.equal(retried?.headers[HEADER.eventId], flaky.event_id);
+    assert.equal(refused?.headers[DLT_HEADER.errorCode], 'METADATA_MISSING');
+    assert.equal(refused?.headers[DLT_HEADER.attempts], '1');
+  } finally {
+    await Promise.all([consumption.stop(), dead.stop()]);
+  }
+});

@@ -1,0 +1,2 @@
+export { createDatabase } from './database.ts';
+export { EXP_SCHEMA, MigrationError, migrate } from './migrate.ts';
