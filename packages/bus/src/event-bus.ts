@@ -87,24 +87,24 @@ export class EventBus {
    * if and only if the caller's effects commit. Encoding happens here, so an
    * invalid event fails the transaction instead of reaching the relay.
    */
-  async enqueue<T extends TopicName>(
-    trx: Transaction<BusTables> | Kysely<BusTables>,
+  async enqueue<T extends TopicName, DB extends BusTables>(
+    trx: Transaction<DB> | Kysely<DB>,
     topic: T,
     event: TopicEvents[T],
     key?: string,
   ): Promise<void> {
     const message = this.message(topic, event, key);
-    await trx
+    await (trx as unknown as Kysely<BusTables>)
       .insertInto('exp.outbox')
       .values({ producer: this.producer, topic, message_key: message.key, payload: message.value, headers: message.headers })
       .execute();
   }
 
-  relay(
-    db: Kysely<BusTables>,
+  relay<DB extends BusTables>(
+    db: Kysely<DB>,
     options: { batchSize?: number; idleDelayMs?: number; onError?: (error: unknown) => void } = {},
-  ): OutboxRelay {
-    return new OutboxRelay({ db, transport: this.transport, producer: this.producer, ...options });
+  ): OutboxRelay<DB> {
+    return new OutboxRelay<DB>({ db, transport: this.transport, producer: this.producer, ...options });
   }
 
   async subscribe<T extends TopicName, DB>(options: SubscribeOptions<T, DB>): Promise<Consumption> {

@@ -3,8 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import type { BusTables } from './bus-tables.ts';
 import type { MessageTransport } from './transport.ts';
 
-export interface OutboxRelayOptions {
-  db: Kysely<BusTables>;
+export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
+  db: Kysely<DB>;
   transport: MessageTransport;
   /** Relays only this producer's rows, so services sharing a database keep their own outbox. */
   producer: string;
@@ -20,13 +20,14 @@ export interface OutboxRelayOptions {
  * deleted only after the broker acknowledged it. A crash between the two
  * re-sends the row on restart; consumers drop the duplicate by event id.
  */
-export class OutboxRelay {
+export class OutboxRelay<DB extends BusTables = BusTables> {
   readonly #options: Required<Omit<OutboxRelayOptions, 'onError'>> & Pick<OutboxRelayOptions, 'onError'>;
   #running: Promise<void> | undefined;
   #stopping = false;
 
-  constructor(options: OutboxRelayOptions) {
-    this.#options = { batchSize: 500, idleDelayMs: 100, ...options };
+  constructor(options: OutboxRelayOptions<DB>) {
+    // Only the bus tables are touched; the wider database type is the caller's.
+    this.#options = { batchSize: 500, idleDelayMs: 100, ...options, db: options.db as unknown as Kysely<BusTables> };
   }
 
   start(): void {
