@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodedError } from '@planner/errors';
 import { SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
+import { type BusMetrics, consumerSpan, injectTraceContext, producerSpan } from '@planner/telemetry';
 import type { Kysely, Transaction } from 'kysely';
 import { EventRejected } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
@@ -41,11 +42,13 @@ export class EventBus {
   readonly transport: MessageTransport;
   readonly registry: SchemaRegistry;
   readonly producer: string;
+  readonly metrics: BusMetrics | undefined;
 
-  constructor(options: { transport: MessageTransport; registry: SchemaRegistry; producer: string }) {
+  constructor(options: { transport: MessageTransport; registry: SchemaRegistry; producer: string; metrics?: BusMetrics }) {
     this.transport = options.transport;
     this.registry = options.registry;
     this.producer = options.producer;
+    this.metrics = options.metrics;
   }
 
   /** A new event of `topic`: the body plus a fresh id, the time, the correlation id and this producer. */
@@ -60,7 +63,10 @@ export class EventBus {
     } as TopicEvents[T];
   }
 
-  /** Encodes and addresses an event; the key defaults to its correlation id, so one run stays in order. */
+  /**
+   * Encodes and addresses an event; the key defaults to its correlation id, so
+   * one run stays in order. The active trace context goes into the headers.
+   */
   message<T extends TopicName>(topic: T, event: TopicEvents[T], key?: string): OutgoingMessage {
     const schema = this.registry.latest(topic);
     return {
@@ -73,13 +79,15 @@ export class EventBus {
         [HEADER.fingerprint]: schema.fingerprint.toString(16).padStart(16, '0'),
         [HEADER.correlationId]: event.correlation_id,
         [HEADER.producer]: event.producer,
+        ...injectTraceContext({}),
       },
     };
   }
 
   /** Sends at once; for producers without a database (generators, CLIs). */
   async publish<T extends TopicName>(topic: T, event: TopicEvents[T], key?: string): Promise<void> {
-    await this.transport.send([this.message(topic, event, key)]);
+    await producerSpan(topic, () => this.transport.send([this.message(topic, event, key)]));
+    this.metrics?.produced.inc({ topic });
   }
 
   /**
@@ -104,7 +112,13 @@ export class EventBus {
     db: Kysely<DB>,
     options: { batchSize?: number; idleDelayMs?: number; onError?: (error: unknown) => void } = {},
   ): OutboxRelay<DB> {
-    return new OutboxRelay<DB>({ db, transport: this.transport, producer: this.producer, ...options });
+    return new OutboxRelay<DB>({
+      db,
+      transport: this.transport,
+      producer: this.producer,
+      ...(this.metrics ? { metrics: this.metrics } : {}),
+      ...options,
+    });
   }
 
   async subscribe<T extends TopicName, DB>(options: SubscribeOptions<T, DB>): Promise<Consumption> {
@@ -132,10 +146,24 @@ export class EventBus {
           },
         },
       ]);
+      this.metrics?.deadLettered.inc({ topic: message.topic, code });
+      this.metrics?.consumed.inc({ topic: message.topic, outcome: 'dead_lettered' });
       options.onDeadLetter?.(message, { code, message: text, attempts: tried });
     };
 
-    const handle = async (message: IncomingMessage): Promise<void> => {
+    const handle = (message: IncomingMessage): Promise<void> => {
+      const started = performance.now();
+      const attributes = {
+        'messaging.kafka.consumer.group': options.groupId,
+        'messaging.kafka.partition': message.partition,
+        'messaging.kafka.offset': message.offset,
+      };
+      return consumerSpan(message.topic, message.headers, message.headers[HEADER.correlationId], attributes, () =>
+        process(message),
+      ).finally(() => this.metrics?.handlerDuration.observe({ topic: message.topic }, (performance.now() - started) / 1000));
+    };
+
+    const process = async (message: IncomingMessage): Promise<void> => {
       if (!message.value || message.value.length === 0) return deadLetter(message, 'MESSAGE_EMPTY', 'message has no value', 0);
       let event: TopicEvents[T];
       try {
@@ -163,9 +191,11 @@ export class EventBus {
             await options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt });
             return true;
           });
+          this.metrics?.consumed.inc({ topic: message.topic, outcome: claimed ? 'processed' : 'duplicate' });
           options.afterCommit?.(event, { duplicate: !claimed });
           return;
         } catch (error) {
+          this.metrics?.handlerFailures.inc({ topic: message.topic });
           const code = error instanceof CodedError ? error.code : 'HANDLER_FAILED';
           const text = error instanceof Error ? error.message : String(error);
           if (error instanceof EventRejected || attempt >= attempts) return deadLetter(message, code, text, attempt);

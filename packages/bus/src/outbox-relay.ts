@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BusMetrics } from '@planner/telemetry';
 import { type Kysely, sql } from 'kysely';
 import type { BusTables } from './bus-tables.ts';
 import type { MessageTransport } from './transport.ts';
@@ -10,6 +11,7 @@ export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
   producer: string;
   batchSize?: number;
   idleDelayMs?: number;
+  metrics?: BusMetrics;
   onError?: (error: unknown) => void;
 }
 
@@ -21,7 +23,7 @@ export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
  * re-sends the row on restart; consumers drop the duplicate by event id.
  */
 export class OutboxRelay<DB extends BusTables = BusTables> {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'onError'>> & Pick<OutboxRelayOptions, 'onError'>;
+  readonly #options: Required<Omit<OutboxRelayOptions, 'onError' | 'metrics'>> & Pick<OutboxRelayOptions, 'onError' | 'metrics'>;
   #running: Promise<void> | undefined;
   #stopping = false;
 
@@ -59,6 +61,7 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
         .execute();
       if (rows.length === 0) return 0;
       await transport.send(rows.map((r) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers })));
+      for (const row of rows) this.#options.metrics?.produced.inc({ topic: row.topic });
       await trx
         .deleteFrom('exp.outbox')
         .where(
@@ -84,7 +87,10 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
     while (!this.#stopping) {
       try {
         const sent = await this.relayOnce();
-        if (sent < this.#options.batchSize) await sleep(this.#options.idleDelayMs);
+        if (sent < this.#options.batchSize) {
+          this.#options.metrics?.outboxBacklog.set({ producer: this.#options.producer }, await this.backlog());
+          await sleep(this.#options.idleDelayMs);
+        }
       } catch (error) {
         this.#options.onError?.(error);
         await sleep(Math.max(this.#options.idleDelayMs, 1000));

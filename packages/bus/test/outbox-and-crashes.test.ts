@@ -111,7 +111,6 @@ test('a consumer killed between its database commit and its offset commit: nothi
 
   const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'crash-after-commit.ts'), groupId, correlationId, f.table], {
     stdio: 'ignore',
-    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
   });
   const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
   assert.equal(signal, 'SIGKILL');

@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The bus's Prometheus metrics, registered on the service's registry. */
+export class BusMetrics {
+  readonly produced: Counter<'topic'>;
+  readonly consumed: Counter<'topic' | 'outcome'>;
+  readonly handlerFailures: Counter<'topic'>;
+  readonly deadLettered: Counter<'topic' | 'code'>;
+  readonly handlerDuration: Histogram<'topic'>;
+  readonly outboxBacklog: Gauge<'producer'>;
+  readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.produced = new Counter({
+      name: 'planner_bus_messages_produced_total',
+      help: 'Messages the broker acknowledged, by topic.',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.consumed = new Counter({
+      name: 'planner_bus_messages_consumed_total',
+      help: 'Messages consumed, by topic and outcome (processed, duplicate, dead_lettered).',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    });
+    this.handlerFailures = new Counter({
+      name: 'planner_bus_handler_failures_total',
+      help: 'Failed handler attempts, retried or not.',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.deadLettered = new Counter({
+      name: 'planner_bus_dead_lettered_total',
+      help: 'Messages sent to <topic>.dlt, by error code.',
+      labelNames: ['topic', 'code'],
+      registers,
+    });
+    this.handlerDuration = new Histogram({
+      name: 'planner_bus_handler_duration_seconds',
+      help: 'Time from receiving a message to committing its effects.',
+      labelNames: ['topic'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    });
+    this.outboxBacklog = new Gauge({
+      name: 'planner_bus_outbox_backlog',
+      help: 'Outbox rows not yet acknowledged by the broker.',
+      labelNames: ['producer'],
+      registers,
+    });
+    this.consumerLag = new Gauge({
+      name: 'planner_bus_consumer_lag',
+      help: 'Messages between a group committed offset and the partition end.',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    });
+  }
+}
