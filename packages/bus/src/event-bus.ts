@@ -204,6 +204,7 @@ export class EventBus {
       }
     };
 
+    this.metrics?.trackLag(() => this.transport.consumerLag(options.groupId, [options.topic]));
     return this.transport.consume({
       groupId: options.groupId,
       topics: [options.topic],

@@ -1,3 +1,4 @@
+import type { PartitionLag } from '@planner/telemetry';
 import { type IHeaders, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { ConsumeOptions, Consumption, Headers, MessageTransport, OutgoingMessage } from './transport.ts';
 
@@ -54,6 +55,13 @@ export class KafkajsTransport implements MessageTransport {
     const consumer = this.#kafka.consumer({ groupId: options.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000 });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    // Resolve once the member joined and fetched: from then on its start offsets are fixed.
+    const fetching = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.FETCH, () => {
+        remove();
+        resolve();
+      });
+    });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
@@ -70,6 +78,7 @@ export class KafkajsTransport implements MessageTransport {
         await heartbeat();
       },
     });
+    await fetching;
     const consumption: Consumption = {
       stop: async () => {
         this.#consumers.delete(consumption);
@@ -79,6 +88,27 @@ export class KafkajsTransport implements MessageTransport {
     };
     this.#consumers.add(consumption);
     return consumption;
+  }
+
+  async consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      const rows: PartitionLag[] = [];
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const { partition, offset } of partitions) {
+          const end = Number(ends.find((e) => e.partition === partition)?.high ?? 0);
+          // -1: the group committed nothing there yet, so its position (and lag) is not known.
+          if (Number(offset) < 0) continue;
+          rows.push({ group: groupId, topic, partition, lag: Math.max(0, end - Number(offset)) });
+        }
+      }
+      return rows;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,8 @@
  * with Kafka goes through these few calls, so the client (kafkajs today) can
  * be swapped without touching them.
  */
+import type { PartitionLag } from '@planner/telemetry';
+
 export type Headers = Record<string, string>;
 
 export interface OutgoingMessage {
@@ -43,6 +45,9 @@ export interface Consumption {
 export interface MessageTransport {
   /** Sends in order; resolves when the broker acknowledged every message. */
   send(messages: OutgoingMessage[]): Promise<void>;
+  /** Resolves once the member has joined its group and is fetching. */
   consume(options: ConsumeOptions): Promise<Consumption>;
+  /** Per partition the group committed on: the partition's end offset minus the committed offset. */
+  consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }

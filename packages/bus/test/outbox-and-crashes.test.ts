@@ -83,6 +83,7 @@ test('a relay that dies after the broker acknowledged a batch loses nothing; per
       throw new Error('relay process died');
     },
     consume: (options) => f.transport.consume(options),
+    consumerLag: (groupId, topics) => f.transport.consumerLag(groupId, topics),
     close: () => f.transport.close(),
   };
   const doomed = new OutboxRelay({ db: f.db, transport: crashing, producer: f.bus.producer, batchSize: 10 });

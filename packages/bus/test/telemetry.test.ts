@@ -121,6 +121,15 @@ test('bus metrics count what the bus did, by topic and outcome', async () => {
     assert.match(text, /planner_bus_messages_consumed_total\{topic="dataset.requested",outcome="processed"\} 1/);
     assert.match(text, /planner_bus_messages_consumed_total\{topic="dataset.requested",outcome="duplicate"\} 1/);
     assert.match(text, /planner_bus_handler_duration_seconds_count\{topic="dataset.requested"\} 2/);
+    // Offsets are committed after each message: once both are handled, no partition of the group lags.
+    const lag = text
+      .split('\n')
+      .filter((line) => line.startsWith(`planner_bus_consumer_lag{group="g-${correlationId}",topic="dataset.requested"`));
+    assert.ok(lag.length >= 1, `lag is reported per partition:\n${text}`);
+    assert.ok(
+      lag.every((line) => line.endsWith(' 0')),
+      lag.join('\n'),
+    );
   } finally {
     await consumption.stop();
   }

@@ -1,7 +1,15 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+export interface PartitionLag {
+  group: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 /** The bus's Prometheus metrics, registered on the service's registry. */
 export class BusMetrics {
+  readonly #lagSources: (() => Promise<PartitionLag[]>)[] = [];
   readonly produced: Counter<'topic'>;
   readonly consumed: Counter<'topic' | 'outcome'>;
   readonly handlerFailures: Counter<'topic'>;
@@ -49,11 +57,23 @@ export class BusMetrics {
       labelNames: ['producer'],
       registers,
     });
+    const sources = this.#lagSources;
     this.consumerLag = new Gauge({
       name: 'planner_bus_consumer_lag',
-      help: 'Messages between a group committed offset and the partition end.',
+      help: 'Messages between a group committed offset and the partition end, read from the broker at scrape time.',
       labelNames: ['group', 'topic', 'partition'],
       registers,
+      async collect() {
+        const rows = (await Promise.allSettled(sources.map((source) => source()))).flatMap((r) =>
+          r.status === 'fulfilled' ? r.value : [],
+        );
+        for (const row of rows) this.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
+      },
     });
+  }
+
+  /** Adds a consumer group whose lag each scrape reads from the broker. */
+  trackLag(source: () => Promise<PartitionLag[]>): void {
+    this.#lagSources.push(source);
   }
 }

@@ -1,0 +1,3 @@
+export { ConfigError, ConfigReader } from './config-reader.ts';
+export { errorResponseSchema, HTTP_ERRORS, HttpError, type HttpErrorCode } from './http-errors.ts';
+export { createServiceApp, type ServiceAppOptions } from './service-app.ts';
