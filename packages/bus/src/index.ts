@@ -4,4 +4,5 @@ export { type Envelope, type EventBody, EventBus, type HandlerContext, type Subs
 export { AVRO_SINGLE_OBJECT, DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
 export { KafkajsTransport } from './kafkajs-transport.ts';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
+export type { PartitionOffset, ReadOptions, ReadStart, TopicAdmin } from './topic-admin.ts';
 export type { ConsumeOptions, Consumption, Headers, IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';

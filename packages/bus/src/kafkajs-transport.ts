@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { PartitionLag } from '@planner/telemetry';
 import { type IHeaders, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import type { ConsumeOptions, Consumption, Headers, MessageTransport, OutgoingMessage } from './transport.ts';
+import type { PartitionOffset, ReadOptions, TopicAdmin } from './topic-admin.ts';
+import type { ConsumeOptions, Consumption, Headers, IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
 
 function readHeaders(headers: IHeaders | undefined): Headers {
   const result: Headers = {};
@@ -12,14 +14,23 @@ function readHeaders(headers: IHeaders | undefined): Headers {
   return result;
 }
 
-/** The kafkajs implementation of the transport port. */
-export class KafkajsTransport implements MessageTransport {
+/** The kafkajs implementation of the transport and topic-admin ports. */
+export class KafkajsTransport implements MessageTransport, TopicAdmin {
   readonly #kafka: Kafka;
   readonly #consumers = new Set<Consumption>();
   #producer: Promise<Producer> | undefined;
 
   constructor(options: { brokers: string[]; clientId: string }) {
-    this.#kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.WARN });
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      // To stderr, so tools that print data on stdout (the topic CLI) stay parseable.
+      logCreator:
+        () =>
+        ({ level, log }) =>
+          process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', ...log })}\n`),
+    });
   }
 
   #connectedProducer(): Promise<Producer> {
@@ -109,6 +120,95 @@ export class KafkajsTransport implements MessageTransport {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  async #withAdmin<T>(fn: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  groupState(groupId: string): Promise<{ state: string; members: number }> {
+    return this.#withAdmin(async (admin) => {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      return { state: group?.state ?? 'Dead', members: group?.members.length ?? 0 };
+    });
+  }
+
+  offsetsAt(topic: string, timestamp: number): Promise<PartitionOffset[]> {
+    return this.#withAdmin(async (admin) => {
+      const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+      const ends = await admin.fetchTopicOffsets(topic);
+      // The broker answers -1 when no message is that recent: start at the end.
+      return found.map(({ partition, offset }) => ({
+        partition,
+        offset: offset === '-1' ? (ends.find((e) => e.partition === partition)?.high ?? '0') : offset,
+      }));
+    });
+  }
+
+  setGroupOffsets(groupId: string, topic: string, offsets: PartitionOffset[]): Promise<void> {
+    return this.#withAdmin((admin) => admin.setOffsets({ groupId, topic, partitions: offsets }));
+  }
+
+  async read(options: ReadOptions): Promise<void> {
+    const ends = await this.#withAdmin((admin) => admin.fetchTopicOffsets(options.topic));
+    const starts =
+      options.start.from === 'timestamp'
+        ? await this.offsetsAt(options.topic, options.start.timestamp)
+        : ends.map((e) => ({ partition: e.partition, offset: e.low }));
+    if (options.start.from === 'offset') {
+      const { partition, offset } = options.start;
+      if (!ends.some((e) => e.partition === partition)) throw new Error(`${options.topic} has no partition ${partition}`);
+      for (const start of starts)
+        start.offset = start.partition === partition ? offset : (ends.find((e) => e.partition === start.partition)?.high ?? '0');
+    }
+    const startOf = new Map(starts.map((s) => [s.partition, BigInt(s.offset)]));
+    // Nothing left to read on a partition once its position reaches the end seen at the start.
+    const remaining = new Map(
+      ends
+        .filter((e) => BigInt(e.high) > BigInt(starts.find((s) => s.partition === e.partition)?.offset ?? e.high))
+        .map((e) => [e.partition, BigInt(e.high)]),
+    );
+    if (!options.follow && remaining.size === 0) return;
+
+    // kafkajs reads only through a group: a throwaway one that never commits.
+    const consumer = this.#kafka.consumer({ groupId: `planner-read-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let stopped = false;
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        if (stopped || BigInt(message.offset) < (startOf.get(partition) ?? 0n)) return;
+        const incoming: IncomingMessage = {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: readHeaders(message.headers),
+        };
+        const end = remaining.get(partition);
+        const past = !options.follow && (end === undefined || BigInt(message.offset) >= end);
+        if (!past && (await options.onMessage(incoming)) === false) stopped = true;
+        if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+        if (stopped || (!options.follow && remaining.size === 0)) finish();
+      },
+    });
+    for (const start of starts) consumer.seek({ topic: options.topic, partition: start.partition, offset: start.offset });
+    await done;
+    await consumer.disconnect();
   }
 
   async close(): Promise<void> {
