@@ -1,38 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CodedError } from '@planner/errors';
-import { SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
-import { type BusMetrics, consumerSpan, injectTraceContext, producerSpan } from '@planner/telemetry';
+import type { SchemaRegistry, TopicEvents, TopicName } from '@planner/schemas';
+import { type BusMetrics, injectTraceContext, producerSpan } from '@planner/telemetry';
 import type { Kysely, Transaction } from 'kysely';
-import { EventRejected } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
-import { AVRO_SINGLE_OBJECT, DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
+import { AVRO_SINGLE_OBJECT, HEADER } from './headers.ts';
+import { IdempotentConsumer, type SubscribeOptions } from './idempotent-consumer.ts';
 import { OutboxRelay } from './outbox-relay.ts';
-import type { Consumption, IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
+import type { Consumption, MessageTransport, OutgoingMessage } from './transport.ts';
 
 /** The fields every event carries, which the bus fills in. */
 export type Envelope = 'event_id' | 'occurred_at' | 'correlation_id' | 'producer' | 'schema_version';
 export type EventBody<T extends TopicName> = Omit<TopicEvents[T], Envelope>;
-
-export interface HandlerContext<DB> {
-  /** The transaction the event id is recorded in: write the handler's effects here. */
-  trx: Transaction<DB & BusTables>;
-  message: IncomingMessage;
-  attempt: number;
-}
-
-export interface SubscribeOptions<T extends TopicName, DB> {
-  groupId: string;
-  topic: T;
-  db: Kysely<DB & BusTables>;
-  handler: (event: TopicEvents[T], context: HandlerContext<DB>) => Promise<void>;
-  /** Attempts before dead-lettering (default 3), first delay doubled each time (default 200 ms). */
-  retry?: { attempts?: number; baseDelayMs?: number };
-  fromBeginning?: boolean;
-  /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
-  afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
-  onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number }) => void;
-}
 
 /**
  * Typed Avro events over the transport port: direct publish, the transactional
@@ -76,7 +54,7 @@ export class EventBus {
       headers: {
         [HEADER.eventId]: event.event_id,
         [HEADER.contentType]: AVRO_SINGLE_OBJECT,
-        [HEADER.fingerprint]: schema.fingerprint.toString(16).padStart(16, '0'),
+        [HEADER.fingerprint]: schema.fingerprintHex,
         [HEADER.correlationId]: event.correlation_id,
         [HEADER.producer]: event.producer,
         ...injectTraceContext({}),
@@ -88,6 +66,12 @@ export class EventBus {
   async publish<T extends TopicName>(topic: T, event: TopicEvents[T], key?: string): Promise<void> {
     await producerSpan(topic, () => this.transport.send([this.message(topic, event, key)]));
     this.metrics?.produced.inc({ topic });
+  }
+
+  /** Sends several events of one topic in one request to the broker. */
+  async publishMany<T extends TopicName>(topic: T, events: TopicEvents[T][], key?: (event: TopicEvents[T]) => string): Promise<void> {
+    await producerSpan(topic, () => this.transport.send(events.map((event) => this.message(topic, event, key?.(event)))));
+    this.metrics?.produced.inc({ topic }, events.length);
   }
 
   /**
@@ -122,94 +106,13 @@ export class EventBus {
   }
 
   async subscribe<T extends TopicName, DB>(options: SubscribeOptions<T, DB>): Promise<Consumption> {
-    const attempts = options.retry?.attempts ?? 3;
-    const baseDelayMs = options.retry?.baseDelayMs ?? 200;
-    const db = options.db as unknown as Kysely<BusTables>;
-
-    const deadLetter = async (message: IncomingMessage, code: string, text: string, tried: number) => {
-      await this.transport.send([
-        {
-          topic: deadLetterTopic(message.topic),
-          key: message.key?.toString() ?? null,
-          value: message.value ?? Buffer.alloc(0),
-          headers: {
-            ...message.headers,
-            [DLT_HEADER.originalTopic]: message.topic,
-            [DLT_HEADER.originalPartition]: String(message.partition),
-            [DLT_HEADER.originalOffset]: message.offset,
-            [DLT_HEADER.originalTimestamp]: message.timestamp,
-            [DLT_HEADER.consumerGroup]: options.groupId,
-            [DLT_HEADER.errorCode]: code,
-            [DLT_HEADER.errorMessage]: text.slice(0, 2000),
-            [DLT_HEADER.attempts]: String(tried),
-            [DLT_HEADER.failedAt]: new Date().toISOString(),
-          },
-        },
-      ]);
-      this.metrics?.deadLettered.inc({ topic: message.topic, code });
-      this.metrics?.consumed.inc({ topic: message.topic, outcome: 'dead_lettered' });
-      options.onDeadLetter?.(message, { code, message: text, attempts: tried });
-    };
-
-    const handle = (message: IncomingMessage): Promise<void> => {
-      const started = performance.now();
-      const attributes = {
-        'messaging.kafka.consumer.group': options.groupId,
-        'messaging.kafka.partition': message.partition,
-        'messaging.kafka.offset': message.offset,
-      };
-      return consumerSpan(message.topic, message.headers, message.headers[HEADER.correlationId], attributes, () =>
-        process(message),
-      ).finally(() => this.metrics?.handlerDuration.observe({ topic: message.topic }, (performance.now() - started) / 1000));
-    };
-
-    const process = async (message: IncomingMessage): Promise<void> => {
-      if (!message.value || message.value.length === 0) return deadLetter(message, 'MESSAGE_EMPTY', 'message has no value', 0);
-      let event: TopicEvents[T];
-      try {
-        event = this.registry.decode(options.topic, message.value).value as TopicEvents[T];
-      } catch (error) {
-        if (error instanceof SchemaError) return deadLetter(message, error.code, error.message, 0);
-        throw error;
-      }
-
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const claimed = await db.transaction().execute(async (trx) => {
-            const inserted = await trx
-              .insertInto('exp.processed_events')
-              .values({
-                consumer_group: options.groupId,
-                event_id: event.event_id,
-                topic: message.topic,
-                partition: message.partition,
-                offset: Number(message.offset),
-              })
-              .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
-              .executeTakeFirst();
-            if (inserted.numInsertedOrUpdatedRows === 0n) return false;
-            await options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt });
-            return true;
-          });
-          this.metrics?.consumed.inc({ topic: message.topic, outcome: claimed ? 'processed' : 'duplicate' });
-          options.afterCommit?.(event, { duplicate: !claimed });
-          return;
-        } catch (error) {
-          this.metrics?.handlerFailures.inc({ topic: message.topic });
-          const code = error instanceof CodedError ? error.code : 'HANDLER_FAILED';
-          const text = error instanceof Error ? error.message : String(error);
-          if (error instanceof EventRejected || attempt >= attempts) return deadLetter(message, code, text, attempt);
-          await sleep(baseDelayMs * 2 ** (attempt - 1));
-        }
-      }
-    };
-
+    const consumer = new IdempotentConsumer({ transport: this.transport, registry: this.registry, metrics: this.metrics }, options);
     this.metrics?.trackLag(() => this.transport.consumerLag(options.groupId, [options.topic]));
     return this.transport.consume({
       groupId: options.groupId,
       topics: [options.topic],
       fromBeginning: options.fromBeginning ?? true,
-      handle,
+      handleBatch: consumer.handleBatch,
     });
   }
 }

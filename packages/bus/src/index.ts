@@ -1,7 +1,8 @@
 export { BusError, type BusErrorCode, EventRejected } from './bus-error.ts';
 export { type BusTables, busMigrations } from './bus-tables.ts';
-export { type Envelope, type EventBody, EventBus, type HandlerContext, type SubscribeOptions } from './event-bus.ts';
+export { type Envelope, type EventBody, EventBus } from './event-bus.ts';
 export { AVRO_SINGLE_OBJECT, DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
+export { type HandlerContext, IdempotentConsumer, type SubscribeOptions } from './idempotent-consumer.ts';
 export { KafkajsTransport } from './kafkajs-transport.ts';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 export type { PartitionOffset, ReadOptions, ReadStart, TopicAdmin } from './topic-admin.ts';

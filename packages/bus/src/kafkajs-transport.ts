@@ -4,6 +4,9 @@ import { type IHeaders, Kafka, logLevel, Partitioners, type Producer } from 'kaf
 import type { PartitionOffset, ReadOptions, TopicAdmin } from './topic-admin.ts';
 import type { ConsumeOptions, Consumption, Headers, IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
 
+/** Messages handed to the consumer at once: one database transaction each. */
+const MAX_HANDLED_TOGETHER = 200;
+
 function readHeaders(headers: IHeaders | undefined): Headers {
   const result: Headers = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -74,19 +77,30 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       });
     });
     await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await options.handle({
-          topic,
-          partition,
-          offset: message.offset,
-          timestamp: message.timestamp,
-          key: message.key,
-          value: message.value,
-          headers: readHeaders(message.headers),
-        });
-        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-        await heartbeat();
+      // Offsets are resolved only after handleBatch resolved, and committed every second,
+      // every 100 messages and when leaving the group: at-least-once, without a broker
+      // round trip per message.
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      autoCommitThreshold: 100,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += MAX_HANDLED_TOGETHER) {
+          const chunk = batch.messages.slice(i, i + MAX_HANDLED_TOGETHER);
+          await options.handleBatch(
+            chunk.map((message) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              timestamp: message.timestamp,
+              key: message.key,
+              value: message.value,
+              headers: readHeaders(message.headers),
+            })),
+          );
+          resolveOffset((chunk.at(-1) as { offset: string }).offset);
+          await heartbeat();
+        }
       },
     });
     await fetching;

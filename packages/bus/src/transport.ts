@@ -31,10 +31,11 @@ export interface ConsumeOptions {
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
   /**
-   * Called once per message, in partition order. When it resolves the offset
-   * is committed; when it rejects the message is delivered again.
+   * Called with consecutive messages of one partition, in order. When it
+   * resolves their offsets are marked for the next commit (soon, and always
+   * before leaving the group); when it rejects they are delivered again.
    */
-  handle(message: IncomingMessage): Promise<void>;
+  handleBatch(messages: IncomingMessage[]): Promise<void>;
 }
 
 export interface Consumption {

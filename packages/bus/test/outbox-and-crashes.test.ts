@@ -115,7 +115,8 @@ test('a consumer killed between its database commit and its offset commit: nothi
   });
   const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
   assert.equal(signal, 'SIGKILL');
-  assert.equal((await f.effects(correlationId)).length, 1, 'the first event committed before the crash');
+  const beforeCrash = await f.effects(correlationId);
+  assert.ok(beforeCrash.length >= 1, 'effects committed before the crash');
 
   const duplicates: string[] = [];
   const consumption = await f.bus.subscribe({
@@ -131,9 +132,13 @@ test('a consumer killed between its database commit and its offset commit: nothi
     },
   });
   try {
-    await eventually('all three effects', async () => ((await f.effects(correlationId)).length === 3 ? true : undefined), 60_000);
-    assert.deepEqual((await f.effects(correlationId)).sort(), events.map((e) => e.event_id).sort());
-    assert.deepEqual(duplicates, [events[0]?.event_id], 'the redelivered first event was recognised');
+    await eventually(
+      'the uncommitted messages again',
+      async () => (duplicates.length + (await f.effects(correlationId)).length - beforeCrash.length >= 3 ? true : undefined),
+      60_000,
+    );
+    assert.deepEqual((await f.effects(correlationId)).sort(), events.map((e) => e.event_id).sort(), 'every event has its effect, once');
+    assert.deepEqual(duplicates.sort(), beforeCrash.sort(), 'everything committed before the crash came again and was recognised');
   } finally {
     await consumption.stop();
   }

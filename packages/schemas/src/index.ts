@@ -1,5 +1,5 @@
 export { crc64Avro, EMPTY64, fingerprintBytes } from './crc64-avro.ts';
 export type * from './events.generated.ts';
 export { SchemaError, type SchemaErrorCode } from './schema-error.ts';
-export { SCHEMAS_DIR, SchemaRegistry, type TopicSchema } from './schema-registry.ts';
-export { encodeSingleObject, readFingerprint, SINGLE_OBJECT_MAGIC, singleObjectBody } from './single-object.ts';
+export { SCHEMAS_DIR, SchemaRegistry, type TopicSchema, topicSchema } from './schema-registry.ts';
+export { encodeSingleObject, readFingerprint, SINGLE_OBJECT_MAGIC, singleObjectBody, singleObjectHeader } from './single-object.ts';

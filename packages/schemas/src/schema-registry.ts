@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { crc64Avro } from './crc64-avro.ts';
 import { SchemaError } from './schema-error.ts';
-import { encodeSingleObject, readFingerprint, singleObjectBody } from './single-object.ts';
+import { encodeSingleObject, readFingerprint, singleObjectBody, singleObjectHeader } from './single-object.ts';
 
 /** One version of one topic's schema, as loaded from `schemas/<topic>/v<N>.avsc`. */
 export interface TopicSchema {
@@ -15,6 +15,27 @@ export interface TopicSchema {
   canonical: string;
   /** CRC-64-AVRO of the canonical form, unsigned. */
   fingerprint: bigint;
+  /** The fingerprint as 16 hex digits, as the bus's schema-fingerprint header carries it. */
+  fingerprintHex: string;
+  /** `C3 01` + fingerprint: the first 10 bytes of every message written with this version. */
+  header: Buffer;
+}
+
+/** Builds a TopicSchema from a parsed type; the canonical form and fingerprint follow from it. */
+export function topicSchema(topic: string, version: number, file: string, type: avro.Type): TopicSchema {
+  // avsc's schema() drops docs, defaults, aliases and logical types and orders keys: the Parsing Canonical Form.
+  const canonical = JSON.stringify(type.schema());
+  const fingerprint = crc64Avro(Buffer.from(canonical, 'utf8'));
+  return {
+    topic,
+    version,
+    file,
+    type,
+    canonical,
+    fingerprint,
+    fingerprintHex: fingerprint.toString(16).padStart(16, '0'),
+    header: singleObjectHeader(fingerprint),
+  };
 }
 
 export const SCHEMAS_DIR = join(import.meta.dirname, '..', '..', '..', 'schemas');
@@ -29,9 +50,7 @@ function loadVersion(topic: string, file: string): TopicSchema {
   } catch (error) {
     throw new SchemaError('SCHEMA_INVALID_FILE', `${path}: ${(error as Error).message}`);
   }
-  // avsc's schema() drops docs, defaults, aliases and logical types and orders keys: the Parsing Canonical Form.
-  const canonical = JSON.stringify(type.schema());
-  return { topic, version: Number(match[1]), file: path, type, canonical, fingerprint: crc64Avro(Buffer.from(canonical, 'utf8')) };
+  return topicSchema(topic, Number(match[1]), path, type);
 }
 
 /**
@@ -85,7 +104,7 @@ export class SchemaRegistry {
   /** Encodes with the topic's newest schema. */
   encode(topic: string, value: unknown): Buffer {
     const schema = this.latest(topic);
-    return encodeSingleObject(schema.type, schema.fingerprint, value);
+    return encodeSingleObject(schema.type, schema.header, value);
   }
 
   /**

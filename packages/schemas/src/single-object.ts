@@ -6,20 +6,31 @@ import { SchemaError } from './schema-error.ts';
 export const SINGLE_OBJECT_MAGIC = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = SINGLE_OBJECT_MAGIC.length + 8;
 
+/** The 10 bytes every message written with this schema starts with. */
+export function singleObjectHeader(fingerprint: bigint): Buffer {
+  return Buffer.concat([SINGLE_OBJECT_MAGIC, fingerprintBytes(fingerprint)]);
+}
+
 /**
  * Encodes `value` as `C3 01` + 8-byte little-endian CRC-64-AVRO fingerprint
- * + Avro binary body, after checking it against the schema and naming every
- * field that does not fit.
+ * + Avro binary body (`header` is `singleObjectHeader(fingerprint)`), after
+ * checking it against the schema; a value that does not fit is refused,
+ * naming every field that does not.
  */
-export function encodeSingleObject(type: Type, fingerprint: bigint, value: unknown): Buffer {
-  const problems: string[] = [];
-  type.isValid(value, {
-    errorHook: (path: string[], got: unknown) => problems.push(`${path.join('.') || '(root)'}: ${JSON.stringify(got) ?? 'undefined'}`),
-  });
-  if (problems.length > 0) {
+export function encodeSingleObject(type: Type, header: Buffer, value: unknown): Buffer {
+  if (!type.isValid(value)) {
+    // Only on failure: walk the value again to name each field that does not fit.
+    const problems: string[] = [];
+    type.isValid(value, {
+      errorHook: (path: string[], got: unknown) => problems.push(`${path.join('.') || '(root)'}: ${JSON.stringify(got) ?? 'undefined'}`),
+    });
     throw new SchemaError('EVENT_INVALID', `value does not match ${String(type.name)}: ${problems.join('; ')}`);
   }
-  return Buffer.concat([SINGLE_OBJECT_MAGIC, fingerprintBytes(fingerprint), type.toBuffer(value)]);
+  const body = type.toBuffer(value);
+  const message = Buffer.allocUnsafe(header.length + body.length);
+  header.copy(message, 0);
+  body.copy(message, header.length);
+  return message;
 }
 
 /** Reads the writer schema's fingerprint from a single-object encoded message. */

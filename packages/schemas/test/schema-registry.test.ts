@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import avro from 'avsc';
-import { crc64Avro } from '../src/crc64-avro.ts';
 import type { SchemaError } from '../src/schema-error.ts';
-import { SCHEMAS_DIR, SchemaRegistry, type TopicSchema } from '../src/schema-registry.ts';
+import { SCHEMAS_DIR, SchemaRegistry, type TopicSchema, topicSchema } from '../src/schema-registry.ts';
 
 const registry = SchemaRegistry.load();
 
@@ -46,9 +45,7 @@ test('every version of a topic reads data written with every older version (back
 });
 
 function version(topic: string, number: number, schema: avro.Schema): TopicSchema {
-  const type = avro.Type.forSchema(schema);
-  const canonical = JSON.stringify(type.schema());
-  return { topic, version: number, file: `v${number}.avsc`, type, canonical, fingerprint: crc64Avro(Buffer.from(canonical)) };
+  return topicSchema(topic, number, `v${number}.avsc`, avro.Type.forSchema(schema));
 }
 
 test('a message written with an older version is decoded into the newest shape, defaults filled in', () => {

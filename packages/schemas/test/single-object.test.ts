@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import avro from 'avsc';
 import { crc64Avro } from '../src/crc64-avro.ts';
 import type { SchemaError } from '../src/schema-error.ts';
-import { encodeSingleObject, readFingerprint, singleObjectBody } from '../src/single-object.ts';
+import { encodeSingleObject, readFingerprint, singleObjectBody, singleObjectHeader } from '../src/single-object.ts';
 
 // The published record vector: its canonical form's fingerprint is 7843277075252814651 = 0x6cd8eaf1c968a33b.
 const type = avro.Type.forSchema({ type: 'record', name: 'foo', fields: [{ name: 'f1', type: 'boolean' }] });
@@ -11,7 +11,7 @@ const fingerprint = crc64Avro(Buffer.from(JSON.stringify(type.schema())));
 
 test('encodes marker, little-endian fingerprint and body byte for byte', () => {
   assert.equal(fingerprint, 0x6cd8eaf1c968a33bn);
-  const message = encodeSingleObject(type, fingerprint, { f1: true });
+  const message = encodeSingleObject(type, singleObjectHeader(fingerprint), { f1: true });
   // C3 01 | 3b a3 68 c9 f1 ea d8 6c (LE) | 01 (boolean true)
   assert.equal(message.toString('hex'), 'c3013ba368c9f1ead86c01');
   assert.equal(readFingerprint(message), fingerprint);
@@ -20,7 +20,7 @@ test('encodes marker, little-endian fingerprint and body byte for byte', () => {
 
 test('a value that does not fit the schema is refused, naming the field', () => {
   assert.throws(
-    () => encodeSingleObject(type, fingerprint, { f1: 'yes' }),
+    () => encodeSingleObject(type, singleObjectHeader(fingerprint), { f1: 'yes' }),
     (error: SchemaError) => error.code === 'EVENT_INVALID' && /f1: "yes"/.test(error.message),
   );
 });

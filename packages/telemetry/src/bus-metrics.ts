@@ -46,7 +46,7 @@ export class BusMetrics {
     });
     this.handlerDuration = new Histogram({
       name: 'planner_bus_handler_duration_seconds',
-      help: 'Time from receiving a message to committing its effects.',
+      help: 'Time one handler call took, inside its transaction (duplicates are not handled).',
       labelNames: ['topic'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers,
