@@ -161,3 +161,33 @@ test('a failing handler is retried with backoff, then dead-lettered; a rejected 
     await Promise.all([consumption.stop(), dead.stop()]);
   }
 });
+
+test('stopping a consumer finishes the message in hand, commits its offset and leaves the group', async () => {
+  const correlationId = randomUUID();
+  const groupId = `g-${correlationId}`;
+  let started: () => void = () => undefined;
+  const handling = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const consumption = await f.bus.subscribe({
+    groupId,
+    topic: TOPIC,
+    db: f.db,
+    fromBeginning: false,
+    handler: async (received, { trx }) => {
+      if (received.correlation_id !== correlationId) return;
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await trx.insertInto(f.table).values({ event_id: received.event_id, correlation_id: correlationId }).execute();
+    },
+  });
+  const event = request(correlationId);
+  await f.bus.publish(TOPIC, event);
+  await handling;
+  await consumption.stop();
+
+  assert.deepEqual(await f.effects(correlationId), [event.event_id], 'the in-flight handler finished before stop() returned');
+  assert.deepEqual(await f.transport.groupState(groupId), { state: 'Empty', members: 0 });
+  const lag = await f.transport.consumerLag(groupId, [TOPIC]);
+  assert.ok(lag.length > 0 && lag.every((row) => row.lag === 0), `offsets committed on the way out: ${JSON.stringify(lag)}`);
+});
