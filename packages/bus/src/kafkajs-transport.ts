@@ -6,6 +6,7 @@ import type { ConsumeOptions, Consumption, Headers, IncomingMessage, MessageTran
 
 /** Messages handed to the consumer at once: one database transaction each. */
 const MAX_HANDLED_TOGETHER = 200;
+const PARTITIONS_IN_PARALLEL = 3;
 
 function readHeaders(headers: IHeaders | undefined): Headers {
   const result: Headers = {};
@@ -83,6 +84,8 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       autoCommit: true,
       autoCommitInterval: 1000,
       autoCommitThreshold: 100,
+      // Partitions are independent: handle a few at once (order holds within each).
+      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += MAX_HANDLED_TOGETHER) {
