@@ -1,0 +1,30 @@
+export {
+  chunkLogBatch,
+  LOG_BATCH_LIMITS,
+  type LogBatchEntities,
+  type LogBatchMetric,
+  type LogBatchParam,
+  type LogBatchRequest,
+  type LogBatchTag,
+} from './log-batch-chunks.ts';
+export {
+  type ArtifactEntry,
+  type CreateModelVersionRequest,
+  type CreateRunRequest,
+  type LogBatchInput,
+  type MetricInput,
+  type MetricPoint,
+  MlflowClient,
+} from './mlflow-client.ts';
+export { type MlflowAuth, type MlflowConfig, mlflowConfigFromEnv } from './mlflow-config.ts';
+export {
+  DATASET_CONTEXT_TAG,
+  type DatasetInput,
+  type MlflowRun,
+  type ModelVersion,
+  type ModelVersionStatus,
+  type RunInfo,
+  type RunStatus,
+} from './mlflow-entities.ts';
+export { MlflowError, type MlflowErrorCode, type MlflowErrorOptions } from './mlflow-error.ts';
+export type { MlflowHttpOptions } from './mlflow-http.ts';
