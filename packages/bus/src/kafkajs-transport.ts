@@ -21,10 +21,17 @@ function readHeaders(headers: IHeaders | undefined): Headers {
 /** The kafkajs implementation of the transport and topic-admin ports. */
 export class KafkajsTransport implements MessageTransport, TopicAdmin {
   readonly #kafka: Kafka;
+  readonly #namespace: string;
   readonly #consumers = new Set<Consumption>();
   #producer: Promise<Producer> | undefined;
 
-  constructor(options: { brokers: string[]; clientId: string }) {
+  /**
+   * `namespace` prefixes every topic and consumer group on the broker, so
+   * several environments (or test runs) can share one cluster; callers keep
+   * using the catalogue's names.
+   */
+  constructor(options: { brokers: string[]; clientId: string; namespace?: string }) {
+    this.#namespace = options.namespace ?? '';
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
@@ -35,6 +42,18 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
         ({ level, log }) =>
           process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', ...log })}\n`),
     });
+  }
+
+  #physical(topic: string): string {
+    return this.#namespace + topic;
+  }
+
+  #logical(topic: string): string {
+    return topic.startsWith(this.#namespace) ? topic.slice(this.#namespace.length) : topic;
+  }
+
+  #group(groupId: string): string {
+    return this.#namespace + groupId;
   }
 
   #connectedProducer(): Promise<Producer> {
@@ -60,16 +79,16 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
     await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: this.#physical(topic),
         messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
     });
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
-    const consumer = this.#kafka.consumer({ groupId: options.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000 });
+    const consumer = this.#kafka.consumer({ groupId: this.#group(options.groupId), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+    await consumer.subscribe({ topics: options.topics.map((t) => this.#physical(t)), fromBeginning: options.fromBeginning });
     // Resolve once the member joined and fetched: from then on its start offsets are fixed.
     const fetching = new Promise<void>((resolve) => {
       const remove = consumer.on(consumer.events.FETCH, () => {
@@ -92,7 +111,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
           const chunk = batch.messages.slice(i, i + MAX_HANDLED_TOGETHER);
           await options.handleBatch(
             chunk.map((message) => ({
-              topic: batch.topic,
+              topic: this.#logical(batch.topic),
               partition: batch.partition,
               offset: message.offset,
               timestamp: message.timestamp,
@@ -122,7 +141,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {
-      const committed = await admin.fetchOffsets({ groupId, topics });
+      const committed = await admin.fetchOffsets({ groupId: this.#group(groupId), topics: topics.map((t) => this.#physical(t)) });
       const rows: PartitionLag[] = [];
       for (const { topic, partitions } of committed) {
         const ends = await admin.fetchTopicOffsets(topic);
@@ -130,7 +149,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
           const end = Number(ends.find((e) => e.partition === partition)?.high ?? 0);
           // -1: the group committed nothing there yet, so its position (and lag) is not known.
           if (Number(offset) < 0) continue;
-          rows.push({ group: groupId, topic, partition, lag: Math.max(0, end - Number(offset)) });
+          rows.push({ group: groupId, topic: this.#logical(topic), partition, lag: Math.max(0, end - Number(offset)) });
         }
       }
       return rows;
@@ -151,7 +170,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
 
   groupState(groupId: string): Promise<{ state: string; members: number }> {
     return this.#withAdmin(async (admin) => {
-      const { groups } = await admin.describeGroups([groupId]);
+      const { groups } = await admin.describeGroups([this.#group(groupId)]);
       const group = groups[0];
       return { state: group?.state ?? 'Dead', members: group?.members.length ?? 0 };
     });
@@ -159,8 +178,8 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
 
   offsetsAt(topic: string, timestamp: number): Promise<PartitionOffset[]> {
     return this.#withAdmin(async (admin) => {
-      const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
-      const ends = await admin.fetchTopicOffsets(topic);
+      const found = await admin.fetchTopicOffsetsByTimestamp(this.#physical(topic), timestamp);
+      const ends = await admin.fetchTopicOffsets(this.#physical(topic));
       // The broker answers -1 when no message is that recent: start at the end.
       return found.map(({ partition, offset }) => ({
         partition,
@@ -170,11 +189,13 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
   }
 
   setGroupOffsets(groupId: string, topic: string, offsets: PartitionOffset[]): Promise<void> {
-    return this.#withAdmin((admin) => admin.setOffsets({ groupId, topic, partitions: offsets }));
+    return this.#withAdmin((admin) =>
+      admin.setOffsets({ groupId: this.#group(groupId), topic: this.#physical(topic), partitions: offsets }),
+    );
   }
 
   async read(options: ReadOptions): Promise<void> {
-    const ends = await this.#withAdmin((admin) => admin.fetchTopicOffsets(options.topic));
+    const ends = await this.#withAdmin((admin) => admin.fetchTopicOffsets(this.#physical(options.topic)));
     const starts =
       options.start.from === 'timestamp'
         ? await this.offsetsAt(options.topic, options.start.timestamp)
@@ -197,7 +218,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
     // kafkajs reads only through a group: a throwaway one that never commits.
     const consumer = this.#kafka.consumer({ groupId: `planner-read-${randomUUID()}` });
     await consumer.connect();
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [this.#physical(options.topic)], fromBeginning: true });
     let finish: () => void = () => undefined;
     const done = new Promise<void>((resolve) => {
       finish = resolve;
@@ -208,7 +229,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       eachMessage: async ({ topic, partition, message }) => {
         if (stopped || BigInt(message.offset) < (startOf.get(partition) ?? 0n)) return;
         const incoming: IncomingMessage = {
-          topic,
+          topic: this.#logical(topic),
           partition,
           offset: message.offset,
           timestamp: message.timestamp,
@@ -223,7 +244,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
         if (stopped || (!options.follow && remaining.size === 0)) finish();
       },
     });
-    for (const start of starts) consumer.seek({ topic: options.topic, partition: start.partition, offset: start.offset });
+    for (const start of starts) consumer.seek({ topic: this.#physical(options.topic), partition: start.partition, offset: start.offset });
     await done;
     await consumer.disconnect();
   }

@@ -8,7 +8,11 @@ import { assertPortFree, httpOk, waitUntil } from '../readiness.ts';
 import { type StackConfig, VERSIONS } from '../stack-config.ts';
 import { StackError } from '../stack-error.ts';
 
-/** The virtualenv holding the pinned MLflow server, shared by every checkout on the machine. */
+/**
+ * The virtualenv holding the pinned MLflow server, shared by every checkout on
+ * the machine. It is also the Python the local trainers run with (MLflow
+ * brings numpy and pyarrow).
+ */
 function ensureVirtualenv(config: StackConfig, installLog: string): string {
   const venv = join(config.cacheDir, `mlflow-${VERSIONS.mlflow}`);
   const mlflow = join(venv, 'bin', 'mlflow');
@@ -36,6 +40,13 @@ function ensureVirtualenv(config: StackConfig, installLog: string): string {
   }
   writeFileSync(marker, `mlflow==${VERSIONS.mlflow}\n`);
   return mlflow;
+}
+
+/** The virtualenv's Python, installing the virtualenv first when it is missing. */
+export function toolsPython(config: StackConfig): string {
+  mkdirSync(config.stackDir, { recursive: true });
+  const mlflow = ensureVirtualenv(config, join(config.stackDir, 'mlflow-install.log'));
+  return join(mlflow, '..', 'python');
 }
 
 /**

@@ -1,0 +1,162 @@
+import { type BusTables, busMigrations, EventBus, KafkajsTransport, type OutboxRelay, type SubscribeOptions } from '@planner/bus';
+import { createDatabase, migrate } from '@planner/db';
+import { SchemaRegistry, type TopicName } from '@planner/schemas';
+import { BusMetrics, createLogger, startTracing } from '@planner/telemetry';
+import type { FastifyInstance } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { ConfigReader } from './config-reader.ts';
+import { createServiceApp } from './service-app.ts';
+
+/** What every service reads from its environment besides its own settings. */
+export interface CommonConfig {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  host: string;
+  port: number;
+  authTokens: string[];
+  /** Prefix of every topic and consumer group on the broker (KAFKA_NAMESPACE), for environments sharing a cluster. */
+  kafkaNamespace: string;
+}
+
+export function readCommonConfig(reader: ConfigReader, defaultPort: number): CommonConfig {
+  return {
+    databaseUrl: reader.url('DATABASE_URL'),
+    kafkaBrokers: reader.list('KAFKA_BROKERS', undefined, { test: /^[^\s:]+:\d+$/, describe: 'host:port' }),
+    host: reader.string('HOST', '127.0.0.1'),
+    port: reader.int('PORT', defaultPort, { min: 0, max: 65535 }),
+    authTokens: reader.list('AUTH_TOKENS', undefined, { test: /^.{16,}$/, describe: 'at least 16 characters' }),
+    kafkaNamespace: reader.string('KAFKA_NAMESPACE', ''),
+  };
+}
+
+/** A background loop a service runs beside its consumers (outbox relay, job workers). */
+export interface Worker {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The parts every service is made of, wired once: database with the bus
+ * tables and the service's own migrations, the event bus with metrics,
+ * tracing, a logger, the outbox relay, and the HTTP app. `start` subscribes and
+ * listens; `stop` is the graceful shutdown: stop taking HTTP requests, let
+ * consumers finish in-flight work and commit, stop workers, flush the outbox,
+ * close connections.
+ */
+export class ServiceRuntime<DB> {
+  readonly name: string;
+  readonly config: CommonConfig;
+  readonly db: Kysely<DB & BusTables>;
+  readonly bus: EventBus;
+  readonly metrics = new Registry();
+  readonly logger: Logger;
+  readonly #transport: KafkajsTransport;
+  readonly #relay: OutboxRelay<DB & BusTables>;
+  readonly #tracing: { shutdown(): Promise<void> };
+  readonly #subscriptions: (() => Promise<{ stop(): Promise<void> }>)[] = [];
+  readonly #running: { stop(): Promise<void> }[] = [];
+  readonly #workers: Worker[] = [];
+  #app: FastifyInstance | undefined;
+
+  constructor(options: { name: string; config: CommonConfig; logger?: Logger }) {
+    this.name = options.name;
+    this.config = options.config;
+    this.logger = options.logger ?? createLogger(options.name);
+    this.#tracing = startTracing({ serviceName: options.name });
+    this.db = createDatabase<DB & BusTables>(options.config.databaseUrl);
+    this.#transport = new KafkajsTransport({
+      brokers: options.config.kafkaBrokers,
+      clientId: options.name,
+      namespace: options.config.kafkaNamespace,
+    });
+    this.bus = new EventBus({
+      transport: this.#transport,
+      registry: SchemaRegistry.load(),
+      producer: options.name,
+      metrics: new BusMetrics(this.metrics),
+    });
+    this.#relay = this.bus.relay(this.db, { onError: (error) => this.logger.error({ err: error }, 'outbox relay failed; retrying') });
+  }
+
+  /** Applies the bus tables and then the service's own migrations. */
+  async migrate(migrations: Record<string, Migration>): Promise<void> {
+    await migrate(this.db, 'bus', busMigrations);
+    await migrate(this.db, this.name, migrations);
+  }
+
+  subscribe<T extends TopicName>(options: Omit<SubscribeOptions<T, DB>, 'db' | 'onDeadLetter'>): void {
+    this.#subscriptions.push(() =>
+      this.bus.subscribe({
+        ...options,
+        db: this.db,
+        onDeadLetter: (message, error) =>
+          this.logger.warn({ topic: options.topic, offset: message.offset, partition: message.partition, error }, 'event dead-lettered'),
+      } as SubscribeOptions<T, DB>),
+    );
+  }
+
+  addWorker(worker: Worker): void {
+    this.#workers.push(worker);
+  }
+
+  /** Builds the HTTP app; readiness checks PostgreSQL and Kafka plus `readiness`. */
+  async app(readiness: Record<string, () => Promise<void>> = {}): Promise<FastifyInstance> {
+    this.#app ??= await createServiceApp({
+      name: this.name,
+      version: '1',
+      metrics: this.metrics,
+      authTokens: this.config.authTokens,
+      logger: this.logger,
+      readiness: {
+        postgres: async () => {
+          await sql`select 1`.execute(this.db);
+        },
+        kafka: async () => {
+          await this.#transport.consumerLag(`${this.name}-readiness`, ['dataset.ready']);
+        },
+        ...readiness,
+      },
+    });
+    return this.#app;
+  }
+
+  async start(): Promise<string> {
+    this.#relay.start();
+    for (const worker of this.#workers) worker.start();
+    for (const subscribe of this.#subscriptions) this.#running.push(await subscribe());
+    const app = await this.app();
+    return app.listen({ host: this.config.host, port: this.config.port });
+  }
+
+  async stop(): Promise<void> {
+    await this.#app?.close();
+    await Promise.all(this.#running.splice(0).map((c) => c.stop()));
+    await Promise.all(this.#workers.map((w) => w.stop()));
+    await this.#relay.stop();
+    await this.#transport.close();
+    await this.db.destroy();
+    await this.#tracing.shutdown();
+  }
+}
+
+/** Runs a service until SIGTERM or SIGINT, then stops it gracefully; start-up errors exit 1 with one line. */
+export async function runUntilSignalled(name: string, start: () => Promise<{ stop(): Promise<void>; address: string }>): Promise<void> {
+  let service: { stop(): Promise<void>; address: string };
+  try {
+    service = await start();
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  console.log(`${name} listening on ${service.address}`);
+  const shutdown = async (signal: string) => {
+    console.log(`${name}: ${signal}, finishing in-flight work`);
+    await service.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
