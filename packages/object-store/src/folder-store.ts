@@ -32,7 +32,9 @@ export class FolderStore implements ObjectStore {
   }
 
   uri(key: string): string {
-    return pathToFileURL(this.#path(key)).href;
+    // A folder's URI (key ending in '/') keeps its trailing slash.
+    const href = pathToFileURL(this.#path(key.replace(/\/$/, ''))).href;
+    return key.endsWith('/') ? `${href}/` : href;
   }
 
   putFile(key: string, localPath: string): Promise<void> {

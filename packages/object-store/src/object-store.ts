@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
  * relative to the store's root (e.g. `datasets/planner/2026-11-26/training.parquet`).
  */
 export interface ObjectStore {
-  /** Where `key` lives, as a reader outside this process would address it (`file:///...` or `s3://bucket/...`). */
+  /** Where `key` (or the folder `key/`) lives, as a reader outside this process would address it (`file:///...` or `s3://bucket/...`). */
   uri(key: string): string;
   /** Copies a local file to `key`, streaming (memory stays bounded whatever the size). */
   putFile(key: string, localPath: string, contentType?: string): Promise<void>;

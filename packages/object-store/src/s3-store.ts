@@ -54,7 +54,8 @@ export class S3Store implements ObjectStore {
   }
 
   uri(key: string): string {
-    return `s3://${this.bucket}/${this.#key(key)}`;
+    // A folder's URI (key ending in '/') keeps its trailing slash.
+    return `s3://${this.bucket}/${this.#key(key.replace(/\/$/, ''))}${key.endsWith('/') ? '/' : ''}`;
   }
 
   async putFile(key: string, localPath: string, contentType?: string): Promise<void> {

@@ -1,0 +1,24 @@
+import { pathToFileURL } from 'node:url';
+import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
+
+export interface DatasetBuilderConfig {
+  common: CommonConfig;
+  /** Where dataset versions are written: `file:///folder` (default) or `s3://bucket[/prefix]`. */
+  objectStoreUrl: string;
+  /** MLflow experiment holding one run per dataset version. */
+  mlflowExperiment: string;
+  /** Tries for a build that fails on infrastructure (data problems fail at once). */
+  maxBuildAttempts: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): DatasetBuilderConfig {
+  const reader = new ConfigReader(env);
+  const config = {
+    common: readCommonConfig(reader, 8081),
+    objectStoreUrl: reader.string('OBJECT_STORE_URL', pathToFileURL(`${process.cwd()}/object-store`).href),
+    mlflowExperiment: reader.string('DATASET_MLFLOW_EXPERIMENT', 'planner-datasets'),
+    maxBuildAttempts: reader.int('DATASET_MAX_BUILD_ATTEMPTS', 3, { min: 1, max: 20 }),
+  };
+  reader.done();
+  return config;
+}

@@ -1,0 +1,177 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BusTables, EventBus } from '@planner/bus';
+import type { MlflowClient } from '@planner/mlflow-client';
+import type { ObjectStore } from '@planner/object-store';
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from 'pino';
+import { writeDatasetFiles } from './dataset-files.ts';
+import { registerDataset } from './dataset-registration.ts';
+import type { DatasetBuilderTables } from './tables.ts';
+
+type Db = Kysely<DatasetBuilderTables & BusTables>;
+
+export interface DatasetBuildsOptions {
+  db: Db;
+  databaseUrl: string;
+  bus: EventBus;
+  store: ObjectStore;
+  mlflow: MlflowClient;
+  mlflowExperiment: string;
+  logger: Logger;
+  maxAttempts: number;
+  idleDelayMs?: number;
+}
+
+/** The folder of a dataset version in the object store (seed §2.4). */
+export function datasetPrefix(modelName: string, datasetDate: string): string {
+  return `datasets/${modelName}/${datasetDate}/`;
+}
+
+/**
+ * Builds requested dataset versions outside the Kafka consumer, so a long
+ * build never stalls a partition or outlives a consumer session. A build holds
+ * its row lock for its whole run: replicas skip it, and if the process dies
+ * the lock goes with it and another replica takes the version over. Every
+ * external effect is keyed by the version, so a rerun overwrites rather than
+ * duplicates; `dataset.ready` leaves through the outbox with the status change.
+ */
+export class DatasetBuilds {
+  readonly #options: DatasetBuildsOptions;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(options: DatasetBuildsOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#stopping = false;
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      let built = false;
+      try {
+        built = await this.buildNext();
+      } catch (error) {
+        this.#options.logger.error({ err: error }, 'dataset build loop failed; retrying');
+      }
+      if (!built) await sleep(this.#options.idleDelayMs ?? 500);
+    }
+  }
+
+  /** Builds one pending version if there is one; true when it did. */
+  async buildNext(): Promise<boolean> {
+    const { db, logger } = this.#options;
+    let failure: { version: string; error: Error } | undefined;
+    const claimed = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('exp.datasets')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', new Date())]))
+        .orderBy('requested_at')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (!row) return false;
+      const started = performance.now();
+      const scratch = await mkdtemp(join(tmpdir(), 'pl-dataset-'));
+      try {
+        const location = this.#options.store.uri(datasetPrefix(row.model_name, row.dataset_date));
+        const pins = {
+          datasetVersion: row.dataset_version,
+          windowStart: new Date(row.window_start),
+          windowEnd: new Date(row.window_end),
+          splitSeed: row.split_seed,
+        };
+        const built = await writeDatasetFiles(this.#options.databaseUrl, db, pins, scratch);
+        const prefix = datasetPrefix(row.model_name, row.dataset_date);
+        for (const file of built.files) await this.#options.store.putFile(prefix + file.name, file.path, file.contentType);
+        const runId = await registerDataset(
+          this.#options.mlflow,
+          this.#options.mlflowExperiment,
+          { datasetVersion: row.dataset_version, modelName: row.model_name, location },
+          built,
+        );
+        const split = built.profile.splits;
+        await trx
+          .updateTable('exp.datasets')
+          .set({
+            status: 'ready',
+            location,
+            digest: built.digest,
+            row_count: built.profile.rows,
+            field_count: built.fieldCount,
+            split_counts: JSON.stringify(split) as never,
+            mlflow_run_id: runId,
+            error: null,
+            built_at: new Date(),
+          })
+          .where('dataset_version', '=', row.dataset_version)
+          .execute();
+        const ready = this.#options.bus.event(
+          'dataset.ready',
+          {
+            dataset_version: row.dataset_version,
+            model_name: row.model_name,
+            location,
+            digest: built.digest,
+            row_count: built.profile.rows,
+            field_count: built.fieldCount,
+            split,
+            mlflow_run_id: runId,
+          },
+          row.correlation_id,
+        );
+        await this.#options.bus.enqueue(trx, 'dataset.ready', ready, row.dataset_version);
+        logger.info(
+          {
+            dataset_version: row.dataset_version,
+            rows: built.profile.rows,
+            digest: built.digest,
+            seconds: (performance.now() - started) / 1000,
+          },
+          'dataset built',
+        );
+      } catch (error) {
+        failure = { version: row.dataset_version, error: error as Error };
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+      return true;
+    });
+    if (failure) await this.#recordFailure(failure.version, failure.error);
+    return claimed && !failure;
+  }
+
+  async #recordFailure(version: string, error: Error): Promise<void> {
+    const { db, logger, maxAttempts } = this.#options;
+    const code = (error as { code?: string }).code ?? 'DATASET_BUILD_FAILED';
+    const row = await db
+      .updateTable('exp.datasets')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        error: `${code}: ${error.message}`,
+        retry_at: sql<Date>`now() + make_interval(secs => power(2, attempts + 1))`,
+      }))
+      .where('dataset_version', '=', version)
+      .returning(['attempts'])
+      .executeTakeFirstOrThrow();
+    // Data problems do not fix themselves; infrastructure problems get a few more tries.
+    const final = code.startsWith('DATASET_') || row.attempts >= maxAttempts;
+    if (final) await db.updateTable('exp.datasets').set({ status: 'failed' }).where('dataset_version', '=', version).execute();
+    logger.error({ dataset_version: version, code, err: error, attempts: row.attempts, final }, 'dataset build failed');
+  }
+}

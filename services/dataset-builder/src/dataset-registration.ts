@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import type { MlflowClient } from '@planner/mlflow-client';
+import { DatasetError } from './dataset-error.ts';
+import type { DatasetFiles } from './dataset-files.ts';
+import { TRAINING_COLUMNS } from './training-columns.ts';
+
+export const DATASET_VERSION_TAG = 'dataset_version';
+
+/** MLflow's column types for a dataset schema (mlflow.types.Schema's JSON form). */
+const MLFLOW_TYPES = { STRING: 'string', INT32: 'integer', TIMESTAMP: 'datetime' } as const;
+
+/**
+ * Registers a dataset version in MLflow (seed §2.3 step 5): one run per
+ * version in the datasets experiment, with the dataset as a run input (name,
+ * digest, source, schema, profile), the summary and schema as artifacts, and a
+ * `dataset_version` tag. Looks before it writes: a version already registered
+ * with the same digest returns its run; a different digest is refused, since
+ * the same pins must give the same bytes.
+ */
+export async function registerDataset(
+  mlflow: MlflowClient,
+  experimentName: string,
+  version: { datasetVersion: string; modelName: string; location: string },
+  built: DatasetFiles,
+): Promise<string> {
+  const experimentId = await mlflow.getOrCreateExperiment(experimentName);
+  const existing = await mlflow.searchRuns([experimentId], `tags.${DATASET_VERSION_TAG} = '${version.datasetVersion}'`, 1);
+  const previous = existing[0];
+  if (previous) {
+    const digest = previous.tags.dataset_digest;
+    if (digest === built.digest && previous.info.status === 'FINISHED') return previous.info.runId;
+    if (digest !== undefined && digest !== built.digest) {
+      throw new DatasetError(
+        'DATASET_DIGEST_MISMATCH',
+        `${version.datasetVersion} is registered in MLflow run ${previous.info.runId} with digest ${digest}, but this build gave ${built.digest}`,
+      );
+    }
+  }
+
+  const runId =
+    previous?.info.runId ??
+    (
+      await mlflow.createRun({
+        experimentId,
+        runName: `dataset ${version.datasetVersion}`,
+        tags: { [DATASET_VERSION_TAG]: version.datasetVersion, task: 'planner', dataset_digest: built.digest },
+      })
+    ).info.runId;
+  const profile = built.profile.toJSON();
+  await mlflow.logInputs(runId, [
+    {
+      name: version.datasetVersion,
+      digest: built.digest.slice(0, 36),
+      sourceType: version.location.startsWith('s3://') ? 's3' : 'local',
+      source: JSON.stringify({ uri: `${version.location}training.parquet` }),
+      schema: JSON.stringify({
+        mlflow_colspec: TRAINING_COLUMNS.map((c) => ({ name: c.name, type: MLFLOW_TYPES[c.type], required: !c.nullable })),
+      }),
+      profile: JSON.stringify(profile),
+      context: 'training',
+    },
+  ]);
+  await mlflow.logBatch(runId, {
+    params: {
+      dataset_version: version.datasetVersion,
+      model_name: version.modelName,
+      location: version.location,
+      digest: built.digest,
+      field_count: String(built.fieldCount),
+    },
+    metrics: Object.entries({
+      rows: profile.num_rows,
+      households: profile.num_households,
+      train_rows: profile.splits.train,
+      validation_rows: profile.splits.validation,
+      evaluation_rows: profile.splits.evaluation,
+      recipes: built.recipeCount,
+    }).map(([key, value]) => ({ key, value })),
+    tags: { dataset_location: version.location },
+  });
+  for (const file of built.files.filter((f) => f.name === 'schema.json' || f.name === 'dataset_summary.md')) {
+    await mlflow.uploadArtifact(runId, file.name, await readFile(file.path), file.contentType);
+  }
+  await mlflow.updateRun(runId, 'FINISHED');
+  return runId;
+}

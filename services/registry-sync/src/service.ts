@@ -1,0 +1,38 @@
+import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
+import { ServiceRuntime } from '@planner/service-kit';
+import type { Logger } from 'pino';
+import type { RegistrySyncConfig } from './config.ts';
+import { trainingCompletedHandler } from './handlers/training-completed.ts';
+import { OutsideRegistrations } from './outside-registrations.ts';
+import { registryRoutes } from './routes.ts';
+import { type RegistryTables, registryMigrations } from './tables.ts';
+
+export const SERVICE_NAME = 'registry-sync';
+export const GROUPS = { trainingCompleted: `${SERVICE_NAME}.training-completed` } as const;
+
+export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
+  const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
+  const runtime = new ServiceRuntime<RegistryTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
+  await runtime.migrate(registryMigrations);
+  runtime.subscribe({
+    groupId: GROUPS.trainingCompleted,
+    topic: 'training.completed',
+    handler: trainingCompletedHandler({ mlflow, bus: runtime.bus, modelName: config.modelName }),
+  });
+  if (config.pollSeconds > 0) {
+    runtime.addWorker(
+      new OutsideRegistrations({
+        db: runtime.db,
+        mlflow,
+        bus: runtime.bus,
+        modelName: config.modelName,
+        pollMs: config.pollSeconds * 1000,
+        logger: runtime.logger,
+      }),
+    );
+  }
+  const app = await runtime.app({ mlflow: () => mlflow.ping() });
+  registryRoutes(app, runtime.db);
+  const address = await runtime.start();
+  return { address, runtime, stop: () => runtime.stop() };
+}

@@ -1,0 +1,30 @@
+import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
+
+export interface TrainerDispatcherConfig {
+  common: CommonConfig;
+  /** Models whose dataset.ready starts a job at once (TRAINING_AUTO_MODELS, comma-separated; empty turns it off). */
+  autoModels: string[];
+  /** The recipe auto-training uses. */
+  autoRecipe: string;
+  /** The Python that runs local trainers (needs numpy, pyarrow, mlflow). */
+  python: string;
+  timeoutSeconds: number;
+  maxConcurrentJobs: number;
+  mlflowExperiment: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerDispatcherConfig {
+  const reader = new ConfigReader(env);
+  const autoModels = env.TRAINING_AUTO_MODELS?.trim() === '' ? [] : reader.list('TRAINING_AUTO_MODELS', ['planner']);
+  const config = {
+    common: readCommonConfig(reader, 8082),
+    autoModels,
+    autoRecipe: reader.string('TRAINING_AUTO_RECIPE', 'planner-ranker@1'),
+    python: reader.string('TRAINER_PYTHON', 'python3'),
+    timeoutSeconds: reader.int('TRAINING_TIMEOUT_SECONDS', 3600, { min: 1, max: 7 * 24 * 3600 }),
+    maxConcurrentJobs: reader.int('TRAINING_MAX_CONCURRENT_JOBS', 1, { min: 1, max: 64 }),
+    mlflowExperiment: reader.string('TRAINING_MLFLOW_EXPERIMENT', 'planner-training'),
+  };
+  reader.done();
+  return config;
+}

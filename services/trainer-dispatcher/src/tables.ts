@@ -1,0 +1,86 @@
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
+
+export interface TrainerTables {
+  /** Dataset versions announced on dataset.ready: what a job can train on. */
+  'exp.training_datasets': {
+    dataset_version: string;
+    model_name: string;
+    location: string;
+    digest: string;
+    row_count: number;
+    mlflow_run_id: string;
+    announced_at: Generated<Date>;
+  };
+  'exp.training_jobs': {
+    job_id: string;
+    /** Deduplicates requests: `auto:<dataset>:<recipe>` for dataset.ready, the caller's idempotency key for HTTP. */
+    request_key: string;
+    dataset_version: string;
+    recipe_id: string;
+    recipe: unknown;
+    backend: string;
+    model_name: string;
+    policy_id: string;
+    status: JobStatus;
+    correlation_id: string;
+    mlflow_run_id: string | null;
+    timeout_seconds: number;
+    cancel_requested: Generated<boolean>;
+    exit_code: number | null;
+    error_code: string | null;
+    error_message: string | null;
+    log: Generated<string>;
+    created_at: Generated<Date>;
+    started_at: Timestamp | null;
+    heartbeat_at: Timestamp | null;
+    finished_at: Timestamp | null;
+  };
+}
+
+export const trainerMigrations: Record<string, Migration> = {
+  '0001-training-jobs': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table exp.training_datasets (
+          dataset_version text primary key,
+          model_name text not null,
+          location text not null,
+          digest text not null,
+          row_count integer not null,
+          mlflow_run_id text not null,
+          announced_at timestamptz not null default now()
+        )`.execute(db);
+      await sql`
+        create table exp.training_jobs (
+          job_id uuid primary key,
+          request_key text not null unique,
+          dataset_version text not null references exp.training_datasets,
+          recipe_id text not null,
+          recipe jsonb not null,
+          backend text not null,
+          model_name text not null,
+          policy_id text not null,
+          status text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out')),
+          correlation_id text not null,
+          mlflow_run_id text,
+          timeout_seconds integer not null check (timeout_seconds > 0),
+          cancel_requested boolean not null default false,
+          exit_code integer,
+          error_code text,
+          error_message text,
+          log text not null default '',
+          created_at timestamptz not null default now(),
+          started_at timestamptz,
+          heartbeat_at timestamptz,
+          finished_at timestamptz
+        )`.execute(db);
+      await sql`create index training_jobs_by_status on exp.training_jobs (status, created_at)`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,86 @@
+import { EventBus, HEADER, KafkajsTransport } from '@planner/bus';
+import { DEFAULT_WORLD_START_MS, generateSyntheticWorld } from '@planner/domain';
+import { SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
+import { readConfig as datasetBuilderConfig } from '../../services/dataset-builder/src/config.ts';
+import { startDatasetBuilder } from '../../services/dataset-builder/src/service.ts';
+import { loadSyntheticWorld } from '../../services/dataset-builder/src/synthetic-load.ts';
+import { readConfig as registrySyncConfig } from '../../services/registry-sync/src/config.ts';
+import { startRegistrySync } from '../../services/registry-sync/src/service.ts';
+import { readConfig as trainerConfig } from '../../services/trainer-dispatcher/src/config.ts';
+import { startTrainerDispatcher } from '../../services/trainer-dispatcher/src/service.ts';
+
+export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync';
+export interface RunningService {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Starts one service in this process with `env` (what its main.ts would read). */
+export async function startService(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService> {
+  switch (name) {
+    case 'dataset-builder':
+      return startDatasetBuilder(datasetBuilderConfig(env), env);
+    case 'trainer-dispatcher':
+      return startTrainerDispatcher(trainerConfig(env), env);
+    case 'registry-sync':
+      return startRegistrySync(registrySyncConfig(env), env);
+  }
+}
+
+/** A bus client in the environment's namespace, as an upstream service or an engineer's tool would have. */
+export function clientBus(env: Record<string, string>, producer: string) {
+  const transport = new KafkajsTransport({
+    brokers: env.KAFKA_BROKERS?.split(',') ?? [],
+    clientId: producer,
+    namespace: env.KAFKA_NAMESPACE ?? '',
+  });
+  return { transport, bus: new EventBus({ transport, registry: SchemaRegistry.load(), producer }) };
+}
+
+/** Generates a small synthetic world: domain tables into the database, events onto exp.events. */
+export async function publishSyntheticWorld(
+  env: Record<string, string>,
+  bus: EventBus,
+  options: { seed: number; households: number; weeks: number; missingMetadataRate?: number },
+) {
+  return loadSyntheticWorld(
+    generateSyntheticWorld({ ...options, startMs: DEFAULT_WORLD_START_MS, correlationId: `synthetic-${options.seed}` }),
+    {
+      databaseUrl: env.DATABASE_URL as string,
+      publish: (events) => bus.publishMany('exp.events', events, (e) => e.household_id),
+    },
+  );
+}
+
+/** Headers of every message on a dead-letter topic so far. */
+export async function deadLetterHeaders(transport: KafkajsTransport, topic: TopicName): Promise<Record<string, string>[]> {
+  const found: Record<string, string>[] = [];
+  await transport.read({
+    topic: `${topic}.dlt`,
+    start: { from: 'beginning' },
+    follow: false,
+    onMessage: (message) => {
+      found.push(message.headers);
+      return true;
+    },
+  });
+  return found;
+}
+
+/** Every message of `topic` (in the namespace) so far, decoded. */
+export async function readTopic<T extends TopicName>(transport: KafkajsTransport, topic: T) {
+  const registry = SchemaRegistry.load();
+  const found: { event: TopicEvents[T]; headers: Record<string, string> }[] = [];
+  await transport.read({
+    topic,
+    start: { from: 'beginning' },
+    follow: false,
+    onMessage: (message) => {
+      if (message.value) found.push({ event: registry.decode(topic, message.value).value as TopicEvents[T], headers: message.headers });
+      return true;
+    },
+  });
+  return found;
+}
+
+export { HEADER };
