@@ -16,7 +16,7 @@ const USAGE = `usage: lifecycle topics <command>
   dlt show <topic> --offset <n>           one dead letter in full, decoded
   dlt redrive <topic> (--offset <n>... | --all) [--dry-run]
       send dead letters back to <topic>
-Brokers come from KAFKA_BROKERS (default: the local stack).`;
+Brokers come from KAFKA_BROKERS (default: the local stack); KAFKA_NAMESPACE selects a namespace.`;
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -69,7 +69,11 @@ export async function runTopicCli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadStackConfig();
-  const kafka = new KafkajsTransport({ brokers: config.kafka.brokers, clientId: 'planner-topics' });
+  const kafka = new KafkajsTransport({
+    brokers: config.kafka.brokers,
+    clientId: 'planner-topics',
+    namespace: process.env.KAFKA_NAMESPACE ?? '',
+  });
   const registry = SchemaRegistry.load();
   const topic = command === 'dlt' ? rest[1] : rest[0];
   if (topic !== undefined && !registry.topics().includes(topic.replace(/\.dlt$/, ''))) {

@@ -1,4 +1,5 @@
 import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
+import { RECIPES_DIR } from './training-recipes.ts';
 
 export interface TrainerDispatcherConfig {
   common: CommonConfig;
@@ -11,6 +12,8 @@ export interface TrainerDispatcherConfig {
   timeoutSeconds: number;
   maxConcurrentJobs: number;
   mlflowExperiment: string;
+  /** Folder of versioned recipe files (TRAINING_RECIPES_DIR; default the shipped recipes/). */
+  recipesDir: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerDispatcherConfig {
@@ -24,6 +27,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerDispatc
     timeoutSeconds: reader.int('TRAINING_TIMEOUT_SECONDS', 3600, { min: 1, max: 7 * 24 * 3600 }),
     maxConcurrentJobs: reader.int('TRAINING_MAX_CONCURRENT_JOBS', 1, { min: 1, max: 64 }),
     mlflowExperiment: reader.string('TRAINING_MLFLOW_EXPERIMENT', 'planner-training'),
+    recipesDir: reader.string('TRAINING_RECIPES_DIR', RECIPES_DIR),
   };
   reader.done();
   return config;

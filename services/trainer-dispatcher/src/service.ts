@@ -13,6 +13,8 @@ import { TrainingJobs } from './training-jobs.ts';
 import { loadRecipes } from './training-recipes.ts';
 
 export const SERVICE_NAME = 'trainer-dispatcher';
+/** Recipe entrypoints are relative to the service folder (`trainers/planner_ranker.py`). */
+const TRAINERS_ROOT = join(import.meta.dirname, '..');
 export const GROUPS = { datasetReady: `${SERVICE_NAME}.dataset-ready` } as const;
 
 /** Settings a trainer needs to reach MLflow and the object store; passed through when set. */
@@ -28,7 +30,7 @@ const TRAINER_ENV = [
 ];
 
 export async function startTrainerDispatcher(config: TrainerDispatcherConfig, env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
-  const recipes = loadRecipes();
+  const recipes = loadRecipes(config.recipesDir);
   const autoRecipe = recipes.get(config.autoRecipe);
   if (!autoRecipe) throw new TrainingError('RECIPE_UNKNOWN', `TRAINING_AUTO_RECIPE names '${config.autoRecipe}', which is not in recipes/`);
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
@@ -48,7 +50,7 @@ export async function startTrainerDispatcher(config: TrainerDispatcherConfig, en
       mlflow,
       mlflowExperiment: config.mlflowExperiment,
       backends,
-      trainersRoot: join(import.meta.dirname, '..'),
+      trainersRoot: TRAINERS_ROOT,
       trainerEnv: Object.fromEntries(TRAINER_ENV.flatMap((name) => (env[name] ? [[name, env[name] as string]] : []))),
       maxConcurrent: config.maxConcurrentJobs,
       logger: runtime.logger,

@@ -1,0 +1,155 @@
+/**
+ * The trainer-dispatcher's job control on the real stack: cancellation, the
+ * timeout, a failing trainer's exit status and log, and idempotent requests.
+ * The trainers are small Python scripts run as real child processes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { MlflowClient } from '@planner/mlflow-client';
+import { eventually } from '../../../tests/support/eventually.ts';
+import { isolatedLifecycle } from '../../../tests/support/isolated-lifecycle.ts';
+import { clientBus, type RunningService, readTopic, startService } from '../../../tests/support/lifecycle-services.ts';
+import { useStack } from '../../../tests/support/stack.ts';
+
+const stack = useStack('postgres', 'kafka', 'mlflow');
+process.env.LOG_LEVEL ??= 'warn';
+const recipes = mkdtempSync(join(tmpdir(), 'pl-recipes-'));
+const common = {
+  description: 'test trainer',
+  architecture: 'fixture',
+  backend: 'local',
+  learning_rate: 0.1,
+  batch_size: 1,
+  epochs: 1,
+  seed: 1,
+};
+writeFileSync(
+  join(recipes, 'slow@1.json'),
+  JSON.stringify({ ...common, recipe_id: 'slow@1', entrypoint: join(import.meta.dirname, 'fixtures', 'slow_trainer.py') }),
+);
+writeFileSync(
+  join(recipes, 'failing@1.json'),
+  JSON.stringify({ ...common, recipe_id: 'failing@1', entrypoint: join(import.meta.dirname, 'fixtures', 'failing_trainer.py') }),
+);
+writeFileSync(
+  join(recipes, 'planner-ranker@1.json'),
+  JSON.stringify({ ...common, recipe_id: 'planner-ranker@1', entrypoint: 'trainers/planner_ranker.py' }),
+);
+
+let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
+let client: ReturnType<typeof clientBus>;
+let service: RunningService;
+const mlflow = new MlflowClient({ trackingUri: stack.mlflow.trackingUri });
+
+before(async () => {
+  life = await isolatedLifecycle(stack, 'jobs');
+  client = clientBus(life.env, 'jobs-test');
+  service = await startService('trainer-dispatcher', { ...life.env, TRAINING_RECIPES_DIR: recipes, TRAINING_AUTO_MODELS: '' });
+  const ready = client.bus.event(
+    'dataset.ready',
+    {
+      dataset_version: 'planner/2026-01-01',
+      model_name: 'planner',
+      location: 'file:///nowhere/',
+      digest: 'd',
+      row_count: 1,
+      field_count: 24,
+      split: { train: 1, validation: 0, evaluation: 0 },
+      mlflow_run_id: 'r',
+    },
+    'jobs-test',
+  );
+  await client.bus.publish('dataset.ready', ready);
+  await eventually('the dataset announced to the dispatcher', async () => {
+    const response = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' }, 'probe');
+    return response.status === 202 ? response : undefined;
+  });
+});
+
+after(async () => {
+  await service?.stop();
+  await client?.transport.close();
+  await life?.cleanup();
+  rmSync(recipes, { recursive: true, force: true });
+});
+
+async function post(path: string, body: unknown, idempotencyKey?: string) {
+  const response = await fetch(`${service.address}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${life.token}`,
+      'content-type': 'application/json',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function job(id: string) {
+  return (await (await fetch(`${service.address}/v1/training-jobs/${id}`)).json()) as Record<string, unknown>;
+}
+
+async function finished(id: string) {
+  return eventually(
+    `job ${id} to end`,
+    async () => {
+      const j = await job(id);
+      return ['queued', 'running'].includes(j.status as string) ? undefined : j;
+    },
+    60_000,
+  );
+}
+
+async function failedEvent(jobId: string) {
+  return eventually('training.failed', async () =>
+    (await readTopic(client.transport, 'training.failed')).find((m) => m.event.job_id === jobId),
+  );
+}
+
+test('a failing trainer: status failed, its exit status and log tail in the table and on training.failed', async () => {
+  const { body } = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' }, 'probe');
+  const ended = await finished(body.job_id as string);
+  assert.equal(ended.status, 'failed');
+  assert.equal(ended.exit_code, 3);
+  assert.equal(ended.error_code, 'TRAINING_EXITED_NONZERO');
+  assert.match(ended.log_tail as string, /CUDA out of memory/);
+  const event = (await failedEvent(body.job_id as string)).event;
+  assert.equal(event.exit_code, 3);
+  assert.match(event.log_tail, /loading dataset\nCUDA out of memory/);
+  assert.equal((await mlflow.getRun(event.run_id as string)).info.status, 'FAILED');
+});
+
+test('the same Idempotency-Key gives the same job', async () => {
+  const first = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' }, 'key-1');
+  const second = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' }, 'key-1');
+  assert.equal(first.body.job_id, second.body.job_id);
+  await finished(first.body.job_id as string);
+});
+
+test('cancelling a running job stops its process, records it and announces it; its MLflow run is KILLED', async () => {
+  const { body } = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'slow@1' });
+  const id = body.job_id as string;
+  await eventually('the trainer to print', async () => ((await job(id)).log_tail as string).includes('step 1') || undefined);
+  const cancelled = await post(`/v1/training-jobs/${id}/cancel`, {});
+  assert.equal(cancelled.status, 202);
+  const ended = await finished(id);
+  assert.equal(ended.status, 'cancelled');
+  assert.equal(ended.error_code, 'TRAINING_CANCELLED');
+  const event = (await failedEvent(id)).event;
+  assert.equal(event.error_code, 'TRAINING_CANCELLED');
+  assert.equal((await mlflow.getRun(event.run_id as string)).info.status, 'KILLED');
+  const again = await post(`/v1/training-jobs/${id}/cancel`, {});
+  assert.equal(again.status, 409);
+});
+
+test('a job past its timeout is stopped as timed_out', async () => {
+  const { body } = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'slow@1', timeout_seconds: 2 });
+  const ended = await finished(body.job_id as string);
+  assert.equal(ended.status, 'timed_out');
+  assert.equal(ended.error_code, 'TRAINING_TIMED_OUT');
+  assert.match(ended.error_message as string, /longer than its timeout of 2 s/);
+});
