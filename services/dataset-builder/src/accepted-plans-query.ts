@@ -36,7 +36,7 @@ export interface AcceptedPlanRecord {
  * accepted plan. Ordered by acceptance time and plan id, so the dataset's bytes
  * are reproducible.
  */
-const QUERY = `
+export const ACCEPTED_PLANS_SQL = `
 with accepted as (
   select distinct on (plan_id) plan_id, household_id, occurred_at, workflow_type, mode, experiment_id, variant_id, plan, edits
   from exp.events
@@ -81,7 +81,7 @@ export async function* acceptedPlans(databaseUrl: string, windowStart: Date, win
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const cursor = client.query(new Cursor<AcceptedPlanRecord>(QUERY, [windowStart, windowEnd]));
+    const cursor = client.query(new Cursor<AcceptedPlanRecord>(ACCEPTED_PLANS_SQL, [windowStart, windowEnd]));
     for (;;) {
       const rows = await cursor.read(BATCH);
       if (rows.length === 0) break;

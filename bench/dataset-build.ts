@@ -1,0 +1,98 @@
+/**
+ * Dataset build throughput and peak memory, ours against a named peer on the
+ * same database in the same run.
+ *
+ *   ./lifecycle bench dataset [--sizes 100000,1000000] [--seed 7]
+ *
+ * For each size, a database of its own is filled with a synthetic world of
+ * about that many accepted plans (COPY; ~0.95 accepted plans per household
+ * per week, 10 weeks), then:
+ * - ours: the dataset-builder's build (cursor over the extraction query,
+ *   input-context codec and validation per row, training.parquet and
+ *   recipes.parquet, schema, summary, digest) in a child process;
+ * - peer: Python with psycopg2 (server-side cursor) and pyarrow 25 running the
+ *   same query and writing the joined records to Parquet — without the codec,
+ *   so it does less work per row than ours.
+ * Both report rows per second and their process's peak resident memory.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDatabase, migrate } from '@planner/db';
+import { DEFAULT_WORLD_START_MS, generateSyntheticWorld } from '@planner/domain';
+import { assertStackReachable, loadStackConfig, toolsPython } from '@planner/local-stack';
+import pg from 'pg';
+import { ACCEPTED_PLANS_SQL } from '../services/dataset-builder/src/accepted-plans-query.ts';
+import { loadSyntheticWorld } from '../services/dataset-builder/src/synthetic-load.ts';
+import { datasetBuilderMigrations } from '../services/dataset-builder/src/tables.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, seed: { type: 'string', default: '7' } } });
+const sizes = values.sizes.split(',').map(Number);
+const WEEKS = 10;
+const ACCEPTED_PER_SESSION = 0.95;
+
+const config = loadStackConfig();
+await assertStackReachable(config, ['postgres']);
+const python = toolsPython(config);
+
+function run(command: string, args: string[]): { rows: number; seconds: number; peakRssMb: number } {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${command} ${args[0]} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1) as string);
+}
+
+const results: string[] = [];
+for (const size of sizes) {
+  const name = `bench_dataset_${size}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: config.postgres.url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(config.postgres.url);
+  url.pathname = `/${name}`;
+  const scratch = mkdtempSync(join(tmpdir(), 'pl-bench-dataset-'));
+  try {
+    const db = createDatabase(url.href);
+    await migrate(db, 'dataset-builder', datasetBuilderMigrations);
+    await db.destroy();
+    const households = Math.ceil(size / (WEEKS * ACCEPTED_PER_SESSION));
+    const loadStarted = performance.now();
+    const loaded = await loadSyntheticWorld(
+      generateSyntheticWorld({ seed: Number(values.seed), households, weeks: WEEKS, startMs: DEFAULT_WORLD_START_MS }),
+      { databaseUrl: url.href },
+    );
+    const check = new pg.Client({ connectionString: url.href });
+    await check.connect();
+    await check.query('analyze');
+    await check.end();
+    console.log(
+      `${size.toLocaleString('en-US')}: loaded ${households.toLocaleString('en-US')} households, ${loaded.events.toLocaleString('en-US')} events in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`,
+    );
+    const ours = run(process.execPath, [
+      join(import.meta.dirname, 'dataset-build', 'build-ours.ts'),
+      url.href,
+      mkdtempSync(join(scratch, 'ours-')),
+    ]);
+    const sqlFile = join(scratch, 'query.sql');
+    writeFileSync(sqlFile, ACCEPTED_PLANS_SQL.replaceAll('$1', '%s').replaceAll('$2', '%s'));
+    const peer = run(python, [
+      join(import.meta.dirname, 'dataset-build', 'build_peer.py'),
+      url.href,
+      sqlFile,
+      join(scratch, 'peer.parquet'),
+    ]);
+    const line =
+      `${ours.rows.toLocaleString('en-US').padStart(9)} accepted plans | ours ${(ours.rows / ours.seconds).toFixed(0).padStart(6)} rows/s, ${ours.seconds.toFixed(1)} s, peak ${ours.peakRssMb.toFixed(0)} MB` +
+      ` | peer (psycopg2 + pyarrow) ${(peer.rows / peer.seconds).toFixed(0).padStart(6)} rows/s, ${peer.seconds.toFixed(1)} s, peak ${peer.peakRssMb.toFixed(0)} MB` +
+      ` | ratio ours/peer ${(ours.rows / ours.seconds / (peer.rows / peer.seconds)).toFixed(2)}`;
+    if (peer.rows !== ours.rows) throw new Error(`row counts differ: ours ${ours.rows}, peer ${peer.rows}`);
+    console.log(line);
+    results.push(line);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+console.log(`\ndataset build, same database and run:\n${results.join('\n')}`);
