@@ -47,6 +47,7 @@ export {
   householdId,
   type SyntheticHousehold,
 } from './synthetic/households.ts';
+export { policyVersionIdOf } from './policy-version.ts';
 export { pantrySnapshot } from './synthetic/pantry-snapshot.ts';
 export { deriveSeed, SeededRandom } from './synthetic/seeded-random.ts';
 export { normalizeTerm } from './term.ts';

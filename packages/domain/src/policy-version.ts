@@ -1,0 +1,9 @@
+/**
+ * The id of the policy version that serves a registered model version. Both
+ * the promotion-gate (which writes exp.policy_versions) and the
+ * replay-evaluator (which names the candidate in replay.completed) derive it,
+ * so it must come from one place and depend only on the registry pins.
+ */
+export function policyVersionIdOf(policyId: string, modelName: string, modelVersion: string): string {
+  return `${policyId}:${modelName}:v${modelVersion}`;
+}
