@@ -6,10 +6,12 @@ import { startDatasetBuilder } from '../../services/dataset-builder/src/service.
 import { loadSyntheticWorld } from '../../services/dataset-builder/src/synthetic-load.ts';
 import { readConfig as registrySyncConfig } from '../../services/registry-sync/src/config.ts';
 import { startRegistrySync } from '../../services/registry-sync/src/service.ts';
+import { readConfig as replayEvaluatorConfig } from '../../services/replay-evaluator/src/config.ts';
+import { startReplayEvaluator } from '../../services/replay-evaluator/src/service.ts';
 import { readConfig as trainerConfig } from '../../services/trainer-dispatcher/src/config.ts';
 import { startTrainerDispatcher } from '../../services/trainer-dispatcher/src/service.ts';
 
-export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync';
+export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync' | 'replay-evaluator';
 export interface RunningService {
   address: string;
   stop(): Promise<void>;
@@ -24,6 +26,8 @@ export async function startService(name: ServiceName, env: Record<string, string
       return startTrainerDispatcher(trainerConfig(env), env);
     case 'registry-sync':
       return startRegistrySync(registrySyncConfig(env), env);
+    case 'replay-evaluator':
+      return startReplayEvaluator(replayEvaluatorConfig(env), env);
   }
 }
 

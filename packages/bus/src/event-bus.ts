@@ -112,6 +112,7 @@ export class EventBus {
       groupId: options.groupId,
       topics: [options.topic],
       fromBeginning: options.fromBeginning ?? true,
+      ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
       handleBatch: consumer.handleBatch,
     });
   }

@@ -23,6 +23,8 @@ export interface SubscribeOptions<T extends TopicName, DB> {
   /** Attempts before dead-lettering (default 3), first delay doubled each time (default 200 ms). */
   retry?: { attempts?: number; baseDelayMs?: number };
   fromBeginning?: boolean;
+  /** Most messages handled in one transaction (default 200); 1 for slow handlers. */
+  maxBatchSize?: number;
   /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
   afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
   onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number }) => void;

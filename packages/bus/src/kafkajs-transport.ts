@@ -107,8 +107,9 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += MAX_HANDLED_TOGETHER) {
-          const chunk = batch.messages.slice(i, i + MAX_HANDLED_TOGETHER);
+        const size = options.maxBatchSize ?? MAX_HANDLED_TOGETHER;
+        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += size) {
+          const chunk = batch.messages.slice(i, i + size);
           await options.handleBatch(
             chunk.map((message) => ({
               topic: this.#logical(batch.topic),

@@ -30,6 +30,8 @@ export interface ConsumeOptions {
   topics: string[];
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
+  /** Most messages handed to handleBatch at once (default 200); 1 for slow handlers, so heartbeats go out between messages. */
+  maxBatchSize?: number;
   /**
    * Called with consecutive messages of one partition, in order. When it
    * resolves their offsets are marked for the next commit (soon, and always

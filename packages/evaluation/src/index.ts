@@ -12,6 +12,6 @@ export { EvaluationError, type EvaluationErrorCode } from './evaluation-error.ts
 export { holmAdjust } from './multiple-comparisons.ts';
 export { OFFLINE_SCORE_VERSION, OFFLINE_SCORE_WEIGHTS, offlineScore } from './offline-score.ts';
 export { type NonInferiorityOptions, type NonInferiorityResult, pairedNonInferiorityTest } from './paired-test.ts';
-export { METRICS, type MetricName, type RowMetrics, type RowMetricsInput, rowMetrics } from './row-metrics.ts';
+export { METRICS, type MetricName, type RowMetrics, type RowMetricsInput, rowMetrics, tasteSimilarity } from './row-metrics.ts';
 export { logGamma, regularizedIncompleteBeta } from './special-functions.ts';
 export { studentTCdf } from './student-t.ts';

@@ -1,11 +1,13 @@
 import {
   checkPlan,
+  costBand,
   type InputContext,
   type MealSlot,
   normalizeTerm,
   type PlanEdit,
   pantryStatus,
   planMeals,
+  prepBand,
   type Recipe,
   type WeeklyPlan,
 } from '@planner/domain';
@@ -31,9 +33,12 @@ import { EvaluationError } from './evaluation-error.ts';
  */
 export interface RowMetrics {
   /**
-   * ∈ [0, 1], higher is better. Accepted meals whose recipe the policy planned
-   * in the same (day, slot) ÷ accepted meals. Example: (0, breakfast), (0,
-   * dinner) and (1, breakfast) match, (0, lunch) and (1, dinner) do not: 3 / 5 = 0.6.
+   * ∈ [0, 1], higher is better. Mean over the accepted meals of
+   * `tasteSimilarity` between the policy's recipe in that (day, slot) and the
+   * accepted one. Example: (0, breakfast), (0, dinner), (1, breakfast) are the
+   * same recipes (1 each); (0, lunch) pasta vs salad share cuisine and cost
+   * band but not prep band (2/3); (1, dinner) is empty (0):
+   * (3 + 2/3) / 5 ≈ 0.733333.
    */
   plan_alignment: number;
   /**
@@ -72,8 +77,8 @@ export interface RowMetrics {
   actual_edits: number;
   /**
    * ∈ [0, 1], lower is better. predicted_edits ÷ (day, slot) positions in
-   * either plan; for two plans filling the same slots that is accepted meals,
-   * i.e. 1 − plan_alignment. Example: 3 / 6 = 0.5.
+   * either plan (exact recipe ids: an edit is an edit, however similar the
+   * recipes). Example: 3 / 6 = 0.5.
    */
   edit_rate: number;
   /** ≥ 0, lower is better. Time the policy took for this row, as measured by the replay. Example: 120. */
@@ -147,6 +152,28 @@ function nonNegative(value: number, name: string): number {
  * accepted plan without meals (nothing to align with), a plan with a (day,
  * slot) twice, or a negative / non-finite latency or cost.
  */
+/**
+ * How close a planned recipe is to the one the user ended up with, in what
+ * the user's taste responds to: 1 for the same recipe, otherwise the share of
+ * {cuisine, cost band, prep band} they have in common; 0 for an empty slot.
+ * Exact ids alone would credit only the policy that produced the logged plans
+ * (users keep most of what they are shown), never a policy that anticipates
+ * the swaps they make.
+ */
+export function tasteSimilarity(planned: string | undefined, accepted: string, recipesById: ReadonlyMap<string, Recipe>): number {
+  if (planned === undefined) return 0;
+  if (planned === accepted) return 1;
+  const a = recipesById.get(planned);
+  const b = recipesById.get(accepted);
+  if (!a || !b) return 0;
+  const same = [
+    normalizeTerm(a.cuisine) === normalizeTerm(b.cuisine),
+    costBand(a.cost_per_serving) === costBand(b.cost_per_serving),
+    prepBand(a.prep_minutes) === prepBand(b.prep_minutes),
+  ];
+  return same.filter(Boolean).length / same.length;
+}
+
 export function rowMetrics(input: RowMetricsInput): RowMetrics {
   const { context, plan, accepted, recipesById } = input;
   const latency_ms = nonNegative(input.latencyMs, 'latencyMs');
@@ -173,7 +200,7 @@ export function rowMetrics(input: RowMetricsInput): RowMetrics {
 
   const plannedAt = positions(plan, 'policy');
   let aligned = 0;
-  for (const [key, recipeId] of acceptedAt) if (plannedAt.get(key) === recipeId) aligned++;
+  for (const [key, recipeId] of acceptedAt) aligned += tasteSimilarity(plannedAt.get(key), recipeId, recipesById);
   let predicted_edits = 0;
   const union = new Set([...acceptedAt.keys(), ...plannedAt.keys()]);
   for (const key of union) if (acceptedAt.get(key) !== plannedAt.get(key)) predicted_edits++;

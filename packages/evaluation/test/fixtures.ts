@@ -18,8 +18,8 @@ export function recipe(overrides: Partial<Recipe> & Pick<Recipe, 'recipe_id'>): 
 
 export const oats = recipe({ recipe_id: 'oats', ingredients: ['oats', 'banana'] });
 export const salad = recipe({ recipe_id: 'salad', ingredients: ['Spinach', 'tomato'] });
-export const pasta = recipe({ recipe_id: 'pasta', ingredients: ['pasta', 'tomato', 'basil'], allergens: ['gluten'] });
-export const curry = recipe({ recipe_id: 'curry', ingredients: ['chicken', 'rice'] });
+export const pasta = recipe({ recipe_id: 'pasta', ingredients: ['pasta', 'tomato', 'basil'], allergens: ['gluten'], prep_minutes: 25 });
+export const curry = recipe({ recipe_id: 'curry', ingredients: ['chicken', 'rice'], cuisine: 'indian' });
 export const recipesById = indexRecipes([oats, salad, pasta, curry]);
 
 /** 2026-01-05 12:00 UTC. */

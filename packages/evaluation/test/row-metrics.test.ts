@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PlanEdit } from '@planner/domain';
 import { EvaluationError } from '../src/evaluation-error.ts';
-import { METRICS, type RowMetricsInput, rowMetrics } from '../src/row-metrics.ts';
+import { METRICS, type RowMetricsInput, rowMetrics, tasteSimilarity } from '../src/row-metrics.ts';
 import { accepted, constraints, context, plan, policyPlan, recipesById } from './fixtures.ts';
 
 const edits: PlanEdit[] = [
@@ -18,7 +18,7 @@ const glutenAllergic = context({ constraints: constraints({ allergies: ['gluten'
 
 test('the worked example: every metric as hand-computed in the RowMetrics doc comment', () => {
   assert.deepEqual(rowMetrics(input({ context: glutenAllergic })), {
-    plan_alignment: 3 / 5,
+    plan_alignment: (3 + 2 / 3) / 5,
     meal_diversity: 3 / 5,
     leftovers_utility: 2 / 3,
     constraint_respect: 0,
@@ -47,11 +47,12 @@ test('the policy reproducing the accepted plan: perfect alignment, no edits', ()
   assert.equal(m.meal_diversity, 4 / 5);
 });
 
-test('alignment is per (day, slot): the right recipe on the wrong day does not count', () => {
+test('alignment is per (day, slot): the right recipe on the wrong day counts only for the taste it shares', () => {
   const swapped = plan([['breakfast', 'curry']], [['breakfast', 'oats']]);
   const reference = plan([['breakfast', 'oats']], [['breakfast', 'curry']]);
   const m = rowMetrics(input({ plan: swapped, accepted: reference }));
-  assert.equal(m.plan_alignment, 0);
+  // curry (indian) and oats (italian) share cost band and prep band, not cuisine: 2/3 per slot.
+  assert.equal(m.plan_alignment, 2 / 3);
   assert.equal(m.predicted_edits, 2);
   assert.equal(m.edit_rate, 1);
 });
@@ -133,4 +134,11 @@ test('METRICS lists every RowMetrics field once, with its direction', () => {
     'cost_usd',
     'policy_failed',
   ]);
+});
+
+test('taste similarity: same recipe 1, else the share of cuisine, cost band and prep band in common; empty slot 0', () => {
+  assert.equal(tasteSimilarity('oats', 'oats', recipesById), 1);
+  assert.equal(tasteSimilarity('pasta', 'salad', recipesById), 2 / 3);
+  assert.equal(tasteSimilarity('curry', 'pasta', recipesById), 1 / 3);
+  assert.equal(tasteSimilarity(undefined, 'oats', recipesById), 0);
 });

@@ -50,6 +50,7 @@ RECIPE_FIELDS = {
     "seed": (integer(0), 0),
     "l2": (number(0), 0.0),
     "negatives_per_positive": (integer(1), 4),
+    "edited_away_weight": (integer(0), 4),
     "drop_feature_prefixes": (texts(allow_empty=True), []),
 }
 
@@ -91,7 +92,7 @@ class Data:
         self.recipe_vocab = sorted({t for tokens in recipe_tokens for t in tokens})
         self.Z = multi_hot(recipe_tokens, {t: i for i, t in enumerate(self.recipe_vocab)})
 
-        rows = read_columns(location, "training.parquet", ["split", "features_json", "accepted_meals_json", "codec_version"])
+        rows = read_columns(location, "training.parquet", ["split", "features_json", "accepted_meals_json", "user_edits_json", "codec_version"])
         self.row_counts = {s: rows["split"].count(s) for s in ("train", "validation", "evaluation")}
         codecs = sorted(set(rows["codec_version"]))
         if len(codecs) != 1:
@@ -100,6 +101,7 @@ class Data:
         index = {r: i for i, r in enumerate(self.recipe_ids)}
         contexts: dict[str, list[list[str]]] = {"train": [], "validation": []}
         accepted: dict[str, list[list[int]]] = {"train": [], "validation": []}
+        edited_away: dict[str, list[list[int]]] = {"train": [], "validation": []}
         unknown = 0
         for n, split in enumerate(rows["split"]):
             if split not in contexts:
@@ -108,6 +110,10 @@ class Data:
             meals = token_list(rows["accepted_meals_json"][n], f"training.parquet row {n} accepted_meals_json")
             unknown += sum(m not in index for m in meals)
             accepted[split].append(sorted({index[m] for m in meals if m in index}))
+            # The meals the user swapped out: what they were shown and did not want, the clearest negatives there are.
+            edits = json.loads(rows["user_edits_json"][n] or "[]")
+            removed = {e.get("from_recipe_id") for e in edits if e.get("to_recipe_id")} - set(meals)
+            edited_away[split].append(sorted({index[m] for m in removed if m in index}))
         if unknown:
             log(f"ignored {unknown} accepted meals whose recipe is not in recipes.parquet")
         self.context_vocab = sorted({t for tokens in contexts["train"] for t in tokens})
@@ -120,6 +126,12 @@ class Data:
             if pos_row.size == 0:
                 raise JobError(f"the {split} split has no accepted meal from the catalogue to learn from")
             self.positives[split] = (pos_row, pos_recipe)
+        self.edited_away = {}
+        for split, lists in edited_away.items():
+            self.edited_away[split] = (
+                np.repeat(np.arange(len(lists)), [len(a) for a in lists]),
+                np.array([r for a in lists for r in a], dtype=np.int64),
+            )
 
 
 def sample_negatives(rng: np.random.Generator, pos_row: np.ndarray, pos_recipe: np.ndarray, k: int, n_recipes: int):
@@ -137,11 +149,14 @@ def sample_negatives(rng: np.random.Generator, pos_row: np.ndarray, pos_recipe: 
     return rows, recipes
 
 
-def pairs(rng: np.random.Generator, positives: tuple[np.ndarray, np.ndarray], k: int, n_recipes: int):
+def pairs(rng: np.random.Generator, positives: tuple[np.ndarray, np.ndarray], k: int, n_recipes: int, edited_away=None, weight: int = 0):
+    """Accepted meals (1), uniform negatives (0) and, `weight` times each, the meals users swapped out (0)."""
     pos_row, pos_recipe = positives
     neg_row, neg_recipe = sample_negatives(rng, pos_row, pos_recipe, k, n_recipes)
-    labels = np.concatenate([np.ones(pos_row.size), np.zeros(neg_row.size)])
-    return np.concatenate([pos_row, neg_row]), np.concatenate([pos_recipe, neg_recipe]), labels
+    hard_row, hard_recipe = edited_away if edited_away is not None and weight > 0 else (np.empty(0, np.int64), np.empty(0, np.int64))
+    hard_row, hard_recipe = np.tile(hard_row, weight), np.tile(hard_recipe, weight)
+    labels = np.concatenate([np.ones(pos_row.size), np.zeros(neg_row.size + hard_row.size)])
+    return np.concatenate([pos_row, neg_row, hard_row]), np.concatenate([pos_recipe, neg_recipe, hard_recipe]), labels
 
 
 def logistic_loss(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -196,14 +211,16 @@ def main() -> None:
         f"{len(data.context_vocab)} context x {len(data.recipe_vocab)} recipe tokens ({time.perf_counter() - started:.1f} s)"
     )
     rng = np.random.default_rng(recipe["seed"])
-    val_rows, val_recipes, val_labels = pairs(np.random.default_rng([recipe["seed"], 1]), data.positives["validation"], recipe["negatives_per_positive"], n_recipes)
+    val_rows, val_recipes, val_labels = pairs(
+        np.random.default_rng([recipe["seed"], 1]), data.positives["validation"], recipe["negatives_per_positive"], n_recipes, data.edited_away["validation"], recipe["edited_away_weight"]
+    )
     model = Ranker(len(data.context_vocab), len(data.recipe_vocab))
 
     with mlflow.start_run(run_id=run_id):
-        log_params_once(run_params, {k: recipe[k] for k in ("learning_rate", "batch_size", "epochs", "seed", "l2", "negatives_per_positive", "drop_feature_prefixes", "recipe_id")})
+        log_params_once(run_params, {k: recipe[k] for k in ("learning_rate", "batch_size", "epochs", "seed", "l2", "negatives_per_positive", "edited_away_weight", "drop_feature_prefixes", "recipe_id")})
         metrics: dict[str, float] = {}
         for epoch in range(1, recipe["epochs"] + 1):
-            rows, recipes, labels = pairs(rng, data.positives["train"], recipe["negatives_per_positive"], n_recipes)
+            rows, recipes, labels = pairs(rng, data.positives["train"], recipe["negatives_per_positive"], n_recipes, data.edited_away["train"], recipe["edited_away_weight"])
             order = rng.permutation(rows.size)
             metrics["training_loss"] = model.epoch(data.X["train"], data.Z, rows, recipes, labels, order, recipe)
             val_scores = model.catalogue_scores(data.X["validation"], data.Z)

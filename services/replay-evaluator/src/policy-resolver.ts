@@ -1,0 +1,48 @@
+import type { Recipe } from '@planner/domain';
+import type { MlflowClient } from '@planner/mlflow-client';
+import { createRuntime, type PolicyRuntime, type PolicySpec, parsePolicySpec } from '@planner/policy-runtime';
+import type { PolicyRefRow } from './tables.ts';
+
+/** Model version tag holding a JSON policy spec, for models served elsewhere (an OpenAI-compatible endpoint). */
+export const RUNTIME_SPEC_TAG = 'planner.runtime_spec';
+
+/**
+ * Which runtime plays a policy: the heuristic baseline when the policy has no
+ * model; otherwise the model version's `planner.runtime_spec` tag when set
+ * (e.g. an LLM planner behind vLLM), else the learned ranker loaded from
+ * `models:/<name>/<version>`.
+ */
+export async function policySpecOf(mlflow: MlflowClient, policy: PolicyRefRow): Promise<PolicySpec> {
+  if (policy.model_name === null || policy.model_version === null) return { kind: 'heuristic' };
+  const version = await mlflow.getModelVersion(policy.model_name, policy.model_version);
+  const tagged = version.tags[RUNTIME_SPEC_TAG];
+  if (tagged) return parsePolicySpec(JSON.parse(tagged));
+  return { kind: 'learned', model_uri: `models:/${policy.model_name}/${policy.model_version}` };
+}
+
+/** Runtimes by policy and catalogue, built once per worker (loading a model means downloading it). */
+export class PolicyResolver {
+  readonly #mlflow: MlflowClient;
+  readonly #simulatedLatencyMs: number;
+  readonly #runtimes = new Map<string, Promise<PolicyRuntime>>();
+
+  constructor(mlflow: MlflowClient, simulatedLatencyMs: number) {
+    this.#mlflow = mlflow;
+    this.#simulatedLatencyMs = simulatedLatencyMs;
+  }
+
+  runtime(policy: PolicyRefRow, datasetVersion: string, catalogue: readonly Recipe[]): Promise<PolicyRuntime> {
+    const key = `${JSON.stringify(policy)}|${datasetVersion}`;
+    let found = this.#runtimes.get(key);
+    if (!found) {
+      found = (async () => {
+        const spec = await policySpecOf(this.#mlflow, policy);
+        const latency = this.#simulatedLatencyMs > 0 ? { simulated_latency_ms: this.#simulatedLatencyMs } : {};
+        return createRuntime({ ...spec, ...latency } as PolicySpec, { mlflow: this.#mlflow, catalogue });
+      })();
+      found.catch(() => this.#runtimes.delete(key));
+      this.#runtimes.set(key, found);
+    }
+    return found;
+  }
+}

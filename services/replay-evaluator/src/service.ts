@@ -1,0 +1,57 @@
+import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
+import { ServiceRuntime } from '@planner/service-kit';
+import type { Logger } from 'pino';
+import type { ReplayEvaluatorConfig } from './config.ts';
+import { EvaluationSplitCache } from './evaluation-rows.ts';
+import { recordDataset } from './handlers/dataset-ready.ts';
+import { modelRegisteredHandler } from './handlers/model-registered.ts';
+import { replayShardHandler } from './handlers/replay-shards.ts';
+import { PolicyResolver } from './policy-resolver.ts';
+import { replayRoutes } from './routes.ts';
+import { type ReplayTables, replayMigrations } from './tables.ts';
+
+export const SERVICE_NAME = 'replay-evaluator';
+export const GROUPS = {
+  datasetReady: `${SERVICE_NAME}.dataset-ready`,
+  modelRegistered: `${SERVICE_NAME}.model-registered`,
+  /** Every worker joins this one group: Kafka spreads the shards' partitions over them. */
+  shards: `${SERVICE_NAME}.shards`,
+} as const;
+
+export async function startReplayEvaluator(config: ReplayEvaluatorConfig, env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
+  const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
+  const runtime = new ServiceRuntime<ReplayTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
+  await runtime.migrate(replayMigrations);
+  const splits = new EvaluationSplitCache();
+  const planning = { bus: runtime.bus, splits, shardSize: config.shardSize, seed: config.seed };
+
+  runtime.subscribe({ groupId: GROUPS.datasetReady, topic: 'dataset.ready', handler: recordDataset });
+  if (config.replayOnRegister) {
+    runtime.subscribe({
+      groupId: GROUPS.modelRegistered,
+      topic: 'model.registered',
+      handler: modelRegisteredHandler({ ...planning, mlflow, baselineAlias: config.baselineAlias }),
+    });
+  }
+  if (config.worker) {
+    runtime.subscribe({
+      groupId: GROUPS.shards,
+      topic: 'replay.shards',
+      // One shard per transaction: a shard takes seconds, and heartbeats go out between shards.
+      maxBatchSize: 1,
+      handler: replayShardHandler({
+        db: runtime.db,
+        bus: runtime.bus,
+        mlflow,
+        mlflowExperiment: config.mlflowExperiment,
+        splits,
+        policies: new PolicyResolver(mlflow, config.simulatedLatencyMs),
+        concurrency: config.rowConcurrency,
+      }),
+    });
+  }
+  const app = await runtime.app({ mlflow: () => mlflow.ping() });
+  replayRoutes(app, runtime.db, planning);
+  const address = await runtime.start();
+  return { address, runtime, stop: () => runtime.stop() };
+}
