@@ -4,6 +4,8 @@ import { SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schem
 import { readConfig as datasetBuilderConfig } from '../../services/dataset-builder/src/config.ts';
 import { startDatasetBuilder } from '../../services/dataset-builder/src/service.ts';
 import { loadSyntheticWorld } from '../../services/dataset-builder/src/synthetic-load.ts';
+import { readConfig as promotionGateConfig } from '../../services/promotion-gate/src/config.ts';
+import { startPromotionGate } from '../../services/promotion-gate/src/service.ts';
 import { readConfig as registrySyncConfig } from '../../services/registry-sync/src/config.ts';
 import { startRegistrySync } from '../../services/registry-sync/src/service.ts';
 import { readConfig as replayEvaluatorConfig } from '../../services/replay-evaluator/src/config.ts';
@@ -11,7 +13,7 @@ import { startReplayEvaluator } from '../../services/replay-evaluator/src/servic
 import { readConfig as trainerConfig } from '../../services/trainer-dispatcher/src/config.ts';
 import { startTrainerDispatcher } from '../../services/trainer-dispatcher/src/service.ts';
 
-export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync' | 'replay-evaluator';
+export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync' | 'replay-evaluator' | 'promotion-gate';
 export interface RunningService {
   address: string;
   stop(): Promise<void>;
@@ -28,6 +30,8 @@ export async function startService(name: ServiceName, env: Record<string, string
       return startRegistrySync(registrySyncConfig(env), env);
     case 'replay-evaluator':
       return startReplayEvaluator(replayEvaluatorConfig(env), env);
+    case 'promotion-gate':
+      return startPromotionGate(promotionGateConfig(env), env);
   }
 }
 

@@ -27,7 +27,7 @@ export {
 export { type InputContext, PLAN_MODES, validateInputContext, WORKFLOW_TYPES } from './input-context.ts';
 export { CODEC_VERSION, type EncodedInputContext, encodeInputContext, recipeTokens } from './input-context-codec.ts';
 export { daysUntil, EXPIRING_WITHIN_DAYS, type PantryItem, type PantrySnapshot, type PantryStatus, pantryStatus } from './pantry.ts';
-export { policyVersionIdOf } from './policy-version.ts';
+export { parsePolicyVersionId, policyVersionIdOf } from './policy-version.ts';
 export { ALLERGENS, DIET_TAGS, type Recipe } from './recipe.ts';
 export { hashString, hashUnit } from './stable-hash.ts';
 export { generateCatalogue } from './synthetic/catalogue.ts';

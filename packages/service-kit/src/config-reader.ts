@@ -43,6 +43,18 @@ export class ConfigReader {
     return value;
   }
 
+  number(name: string, fallback?: number, range: { min?: number; max?: number } = {}): number {
+    const raw = this.#raw(name);
+    if (raw === undefined) return this.#missing(name, fallback);
+    const value = Number(raw);
+    const { min = -Number.MAX_VALUE, max = Number.MAX_VALUE } = range;
+    if (!Number.isFinite(value) || value < min || value > max) {
+      this.#problems.push(`${name} must be a number from ${min} to ${max}, got '${raw}'`);
+      return fallback ?? min;
+    }
+    return value;
+  }
+
   url(name: string, fallback?: string): string {
     const value = this.string(name, fallback);
     if (value === undefined) return value;

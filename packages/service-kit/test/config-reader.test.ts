@@ -29,3 +29,11 @@ test('start-up stops with one message naming every bad variable', () => {
         "invalid configuration: PORT must be an integer from 1 to 65535, got 'eighty'; MODE must be one of local, gpu, got 'cloud'; MLFLOW_TRACKING_URI must be a URL, got 'not a url'; KAFKA_BROKERS items must be host:port, got 'localhost'; DATABASE_URL is required",
   );
 });
+
+test('number() reads decimals within a range and names the variable otherwise', () => {
+  const reader = new ConfigReader({ GATE_ALPHA: '0.05', GATE_TREATMENT_ALLOCATION: '0.2' });
+  assert.equal(reader.number('GATE_ALPHA', 0.1, { min: 0, max: 0.5 }), 0.05);
+  assert.equal(reader.number('MISSING', 3), 3);
+  reader.number('GATE_TREATMENT_ALLOCATION', 0.05, { min: 0, max: 0.1 });
+  assert.throws(() => reader.done(), /GATE_TREATMENT_ALLOCATION must be a number from 0 to 0.1, got '0.2'/);
+});

@@ -2,13 +2,14 @@ import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
 import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import type { RegistrySyncConfig } from './config.ts';
+import { gatePassedHandler } from './handlers/gate-passed.ts';
 import { trainingCompletedHandler } from './handlers/training-completed.ts';
 import { OutsideRegistrations } from './outside-registrations.ts';
 import { registryRoutes } from './routes.ts';
 import { type RegistryTables, registryMigrations } from './tables.ts';
 
 export const SERVICE_NAME = 'registry-sync';
-export const GROUPS = { trainingCompleted: `${SERVICE_NAME}.training-completed` } as const;
+export const GROUPS = { trainingCompleted: `${SERVICE_NAME}.training-completed`, gatePassed: `${SERVICE_NAME}.gate-passed` } as const;
 
 export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
@@ -19,6 +20,8 @@ export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.
     topic: 'training.completed',
     handler: trainingCompletedHandler({ mlflow, bus: runtime.bus, modelName: config.modelName }),
   });
+  // Setting a tag twice is harmless, so a redelivered gate.passed needs no bookkeeping.
+  runtime.subscribe({ groupId: GROUPS.gatePassed, topic: 'gate.passed', handler: gatePassedHandler({ mlflow }) });
   if (config.pollSeconds > 0) {
     runtime.addWorker(
       new OutsideRegistrations({

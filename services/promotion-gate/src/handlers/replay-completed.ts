@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { type EventBus, EventRejected, type HandlerContext } from '@planner/bus';
+import type { RowMetrics } from '@planner/evaluation';
+import type { ReplayCompleted, RuleOutcome } from '@planner/schemas';
+import { sql, type Transaction } from 'kysely';
+import { configVersion, type GateConfig } from '../gate-config.ts';
+import { evaluateRules, type PairedResult } from '../gate-rules.ts';
+import type { GateTables } from '../tables.ts';
+
+type Trx = Transaction<GateTables>;
+
+/** The replay-evaluator's rows for this replay (the shared exp.offline_replay_results of seed §4.2), paired by row. */
+async function pairedResults(trx: Trx, replayId: string): Promise<PairedResult[] | undefined> {
+  const replay = await sql<{ candidate_key: string; baseline_key: string }>`
+    select candidate_key, baseline_key from exp.replays where replay_id = ${replayId}`.execute(trx);
+  const keys = replay.rows[0];
+  if (!keys) return undefined;
+  const rows = await sql<{ row_id: string; cm: RowMetrics; cs: number; bm: RowMetrics; bs: number }>`
+    select c.row_id, c.metrics as cm, c.offline_score as cs, b.metrics as bm, b.offline_score as bs
+    from exp.offline_replay_results c
+    join exp.offline_replay_results b on b.row_id = c.row_id and b.result_key = ${keys.baseline_key}
+    where c.result_key = ${keys.candidate_key}
+    order by c.row_id`.execute(trx);
+  return rows.rows.map((r) => ({
+    row_id: r.row_id,
+    candidate: { metrics: r.cm, offline_score: r.cs },
+    baseline: { metrics: r.bm, offline_score: r.bs },
+  }));
+}
+
+const idOf = (prefix: string, ...parts: string[]) => `${prefix}-${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 16)}`;
+
+/**
+ * Judges one replay with the rules of seed §6.1 and records the decision with
+ * all its evidence. Pass: the policy version becomes a candidate, an
+ * experiment opens with the baseline as control and the candidate as a
+ * treatment of at most 10%, and gate.passed goes out; fail: the version is
+ * rejected and gate.rejected lists every rule. One decision per replay.
+ */
+export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig }) {
+  const version = configVersion(deps.config);
+  return async (event: ReplayCompleted, { trx }: HandlerContext<GateTables>): Promise<void> => {
+    const decided = await trx
+      .selectFrom('exp.gate_decisions')
+      .select('decision_id')
+      .where('replay_id', '=', event.replay_id)
+      .executeTakeFirst();
+    if (decided) return;
+    const candidate = await trx
+      .selectFrom('exp.policy_versions')
+      .selectAll()
+      .where('policy_version_id', '=', event.candidate.policy_version_id)
+      .executeTakeFirst();
+    if (!candidate) {
+      throw new EventRejected(
+        'POLICY_VERSION_UNKNOWN',
+        `no policy version ${event.candidate.policy_version_id}: its model.registered was never seen here`,
+      );
+    }
+    const pairs = await pairedResults(trx as unknown as Trx, event.replay_id);
+    if (!pairs || pairs.length < 2) throw new EventRejected('REPLAY_UNKNOWN', `replay ${event.replay_id} has no paired results to judge`);
+
+    const rules = evaluateRules(pairs, deps.config);
+    const passed = rules.every((r) => r.passed);
+    const decisionId = idOf('decision', event.replay_id);
+    await trx
+      .insertInto('exp.gate_decisions')
+      .values({
+        decision_id: decisionId,
+        replay_id: event.replay_id,
+        policy_version_id: candidate.policy_version_id,
+        outcome: passed ? 'passed' : 'rejected',
+        rules: JSON.stringify(rules),
+        config: JSON.stringify(deps.config),
+        config_version: version,
+      })
+      .execute();
+    await trx
+      .updateTable('exp.policy_versions')
+      .set({ status: passed ? 'candidate' : 'rejected', updated_at: new Date() })
+      .where('policy_version_id', '=', candidate.policy_version_id)
+      .execute();
+    const outcomes: RuleOutcome[] = rules.map((r) => ({ rule: r.rule, passed: r.passed, detail: r.detail }));
+    const common = {
+      decision_id: decisionId,
+      replay_id: event.replay_id,
+      model_name: candidate.mlflow_model_name ?? '',
+      model_version: candidate.mlflow_model_version ?? '',
+      policy_version_id: candidate.policy_version_id,
+      rules: outcomes,
+      config_version: version,
+    };
+    if (!passed) {
+      await deps.bus.enqueue(
+        trx,
+        'gate.rejected',
+        deps.bus.event('gate.rejected', common, event.correlation_id),
+        candidate.policy_version_id,
+      );
+      return;
+    }
+
+    const control = await trx
+      .selectFrom('exp.policy_versions')
+      .select('policy_version_id')
+      .where('policy_id', '=', candidate.policy_id)
+      .where('status', '=', 'active')
+      .orderBy('version', 'desc')
+      .executeTakeFirstOrThrow();
+    const experimentId = idOf('experiment', decisionId);
+    const controlVariant = `${experimentId}-control`;
+    const treatmentVariant = `${experimentId}-treatment`;
+    const allocation = deps.config.treatmentAllocation;
+    await trx
+      .insertInto('exp.experiments')
+      .values({ experiment_id: experimentId, policy_id: candidate.policy_id, status: 'running', decision_id: decisionId })
+      .execute();
+    await trx
+      .insertInto('exp.variants')
+      .values([
+        {
+          variant_id: controlVariant,
+          experiment_id: experimentId,
+          policy_version_id: control.policy_version_id,
+          role: 'control',
+          allocation: 1 - allocation,
+        },
+        {
+          variant_id: treatmentVariant,
+          experiment_id: experimentId,
+          policy_version_id: candidate.policy_version_id,
+          role: 'treatment',
+          allocation,
+        },
+      ])
+      .execute();
+    const started = deps.bus.event(
+      'experiment.started',
+      {
+        experiment_id: experimentId,
+        control_variant_id: controlVariant,
+        treatment_variant_id: treatmentVariant,
+        treatment_allocation: allocation,
+        policy_version_id: candidate.policy_version_id,
+        baseline_policy_version_id: control.policy_version_id,
+      },
+      event.correlation_id,
+    );
+    await deps.bus.enqueue(trx, 'experiment.started', started, experimentId);
+    const gatePassed = deps.bus.event(
+      'gate.passed',
+      { ...common, experiment_id: experimentId, treatment_variant_id: treatmentVariant, treatment_allocation: allocation },
+      event.correlation_id,
+    );
+    await deps.bus.enqueue(trx, 'gate.passed', gatePassed, candidate.policy_version_id);
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * Issue 5 end to end on the real stack: synthetic upstream events on Kafka
+ * → dataset → training → registry → sharded replay → promotion gate. A model
+ * that learned the hidden preferences passes and gets a policy version, a
+ * ≤10% experiment and the MLflow tag; a recipe blind to allergies is rejected
+ * for constraint respect; a rerun gives the same digest; a replay worker
+ * killed with SIGKILL mid-shard loses and doubles nothing.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { MlflowClient } from '@planner/mlflow-client';
+import pg from 'pg';
+import { eventually } from '../support/eventually.ts';
+import { isolatedLifecycle } from '../support/isolated-lifecycle.ts';
+import {
+  clientBus,
+  publishSyntheticWorld,
+  type RunningService,
+  readTopic,
+  type ServiceName,
+  startService,
+} from '../support/lifecycle-services.ts';
+import { useStack } from '../support/stack.ts';
+
+const stack = useStack('postgres', 'kafka', 'mlflow');
+process.env.LOG_LEVEL ??= 'warn';
+const folder = mkdtempSync(join(tmpdir(), 'pl-lifecycle-'));
+const mlflow = new MlflowClient({ trackingUri: stack.mlflow.trackingUri });
+let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
+let client: ReturnType<typeof clientBus>;
+let db: pg.Pool;
+let env: Record<string, string>;
+const services: Partial<Record<ServiceName, RunningService>> = {};
+const workers = new Set<ChildProcess>();
+
+/** A replay worker in a process of its own, as it runs on a GPU node: consumes replay.shards only. */
+async function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(stack.root, 'services/replay-evaluator/src/main.ts')], {
+    env: { ...process.env, ...env, REPLAY_ON_REGISTER: 'false', REPLAY_SIMULATED_LATENCY_MS: '40', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.add(child);
+  child.once('exit', () => workers.delete(child));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the replay worker did not start in 60 s')), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the replay worker exited with ${code} before listening`)));
+  });
+  return child;
+}
+
+before(async () => {
+  life = await isolatedLifecycle(stack, 'e2e_gate');
+  env = {
+    ...life.env,
+    OBJECT_STORE_URL: pathToFileURL(folder).href,
+    TRAINING_AUTO_MODELS: 'planner',
+    REGISTRY_POLL_SECONDS: '0',
+    REPLAY_WORKER: 'false',
+  };
+  db = new pg.Pool({ connectionString: life.databaseUrl, max: 2 });
+  client = clientBus(life.env, 'e2e-upstream');
+  for (const name of ['dataset-builder', 'trainer-dispatcher', 'registry-sync', 'replay-evaluator', 'promotion-gate'] as const) {
+    services[name] = await startService(name, env);
+  }
+  await startWorker();
+});
+
+after(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  for (const service of Object.values(services)) await service?.stop();
+  await client?.transport.close();
+  await db?.end();
+  await life?.cleanup();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function api(service: ServiceName, path: string, init: { method?: string; body?: unknown } = {}) {
+  const response = await fetch(`${services[service]?.address}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${life.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> & unknown[] };
+}
+
+async function replayDone(replayId: string) {
+  return eventually(
+    `replay ${replayId} to complete`,
+    async () => {
+      const { body } = await api('replay-evaluator', `/v1/replays/${replayId}`);
+      return body.status === 'completed' ? body : undefined;
+    },
+    240_000,
+  );
+}
+
+describe('from upstream events to a gate decision', () => {
+  let goodReplay: string;
+  let modelName: string;
+
+  test('a model that learned the hidden preferences passes: candidate policy version, ≤10% experiment, MLflow tag', async () => {
+    await publishSyntheticWorld(life.env, client.bus, { seed: 11, households: 500, weeks: 6 });
+    await eventually(
+      'the events ingested',
+      async () => ((await db.query('select count(*)::int as n from exp.events')).rows[0].n > 10_000 ? true : undefined),
+      90_000,
+    );
+    const requested = await api('dataset-builder', '/v1/datasets', {
+      method: 'POST',
+      body: { model_name: 'planner', window_start: '2026-01-01T00:00:00Z', window_end: '2026-03-01T00:00:00Z', dataset_date: '2026-03-01' },
+    });
+    assert.equal(requested.status, 202);
+
+    const decision = await eventually(
+      'a gate decision on the first model',
+      async () => {
+        const passed = (await readTopic(client.transport, 'gate.passed'))[0];
+        const rejected = (await readTopic(client.transport, 'gate.rejected'))[0];
+        if (rejected) assert.fail(`the good model was rejected: ${JSON.stringify(rejected.event.rules)}`);
+        return passed;
+      },
+      420_000,
+    );
+    const passed = decision.event;
+    goodReplay = passed.replay_id;
+    assert.ok(passed.treatment_allocation > 0 && passed.treatment_allocation <= 0.1, `allocation ${passed.treatment_allocation}`);
+    assert.ok(passed.rules.every((r) => r.passed));
+
+    const policy = await api('promotion-gate', `/v1/policy-versions/${encodeURIComponent(passed.policy_version_id)}`);
+    assert.equal(policy.status, 200);
+    assert.equal(policy.body.status, 'candidate');
+    modelName = policy.body.mlflow_model_name as string;
+    const experiment = await api('promotion-gate', `/v1/experiments/${passed.experiment_id}`);
+    const variants = experiment.body.variants as { role: string; allocation: number; policy_version_id: string }[];
+    assert.equal(variants.find((v) => v.role === 'treatment')?.policy_version_id, passed.policy_version_id);
+    assert.ok((variants.find((v) => v.role === 'treatment')?.allocation ?? 1) <= 0.1);
+    assert.equal(variants.find((v) => v.role === 'control')?.policy_version_id, 'heuristic-baseline-v1');
+    await eventually('the MLflow tag stage=candidate', async () => {
+      const version = await mlflow.getModelVersion(modelName, policy.body.mlflow_model_version as string);
+      return version.tags.stage === 'candidate' ? true : undefined;
+    });
+  });
+
+  test('a model trained with a recipe that ignores allergies is rejected for constraint respect', async () => {
+    const job = await api('trainer-dispatcher', '/v1/training-jobs', {
+      method: 'POST',
+      body: { dataset_version: 'planner/2026-03-01', recipe_id: 'planner-ranker-ignores-allergies@1' },
+    });
+    assert.equal(job.status, 202);
+    const rejected = await eventually(
+      'gate.rejected for the allergy-blind model',
+      async () => (await readTopic(client.transport, 'gate.rejected'))[0],
+      420_000,
+    );
+    const constraint = rejected.event.rules.find((r) => r.rule.includes('constraint'));
+    assert.ok(constraint, JSON.stringify(rejected.event.rules));
+    assert.equal(constraint.passed, false);
+    const policy = await api('promotion-gate', `/v1/policy-versions/${encodeURIComponent(rejected.event.policy_version_id)}`);
+    assert.equal(policy.body.status, 'rejected');
+  });
+
+  test('the same replay run twice gives a byte-identical results digest', async () => {
+    const first = await replayDone(goodReplay);
+    const rerun = await api('replay-evaluator', `/v1/replays/${goodReplay}/rerun`, { method: 'POST' });
+    assert.equal(rerun.status, 202);
+    assert.equal(rerun.body.status, 'running');
+    const second = await replayDone(goodReplay);
+    assert.equal(second.results_digest, first.results_digest);
+    assert.equal(second.row_count, first.row_count);
+  });
+
+  test('a replay worker killed with SIGKILL mid-shard: the replay completes with every row counted once', async () => {
+    const [replay] = (await api('replay-evaluator', '/v1/replays')).body as unknown as { candidate: { model_version: string } }[];
+    const started = await api('replay-evaluator', '/v1/replays', {
+      method: 'POST',
+      body: {
+        candidate: { model_name: modelName, model_version: replay?.candidate.model_version ?? '1' },
+        baseline: 'heuristic',
+        dataset_version: 'planner/2026-03-01',
+        seed: 99,
+      },
+    });
+    assert.equal(started.status, 202);
+    const replayId = started.body.replay_id as string;
+    const keys = (await db.query('select candidate_key, baseline_key, row_count from exp.replays where replay_id = $1', [replayId]))
+      .rows[0];
+    const written = async () =>
+      (
+        await db.query('select count(*)::int as n from exp.offline_replay_results where result_key in ($1, $2)', [
+          keys.candidate_key,
+          keys.baseline_key,
+        ])
+      ).rows[0].n as number;
+    await eventually('the worker to be mid-replay', async () => ((await written()) > 0 ? true : undefined), 60_000);
+    const [victim] = workers;
+    victim?.kill('SIGKILL');
+    assert.ok((await written()) < 2 * keys.row_count, 'killed before the end');
+    await startWorker();
+    const done = await replayDone(replayId);
+    assert.equal(done.shards_done, done.shard_count);
+    const perRole = await db.query(
+      'select result_key, count(*)::int as n, count(distinct row_id)::int as distinct_rows from exp.offline_replay_results where result_key in ($1, $2) group by 1',
+      [keys.candidate_key, keys.baseline_key],
+    );
+    for (const row of perRole.rows)
+      assert.deepEqual({ n: row.n, distinct_rows: row.distinct_rows }, { n: keys.row_count, distinct_rows: keys.row_count });
+    const completions = (await readTopic(client.transport, 'replay.completed')).filter((m) => m.event.replay_id === replayId);
+    assert.equal(completions.length, 1, 'exactly one aggregation');
+    assert.equal(completions[0]?.event.row_count, keys.row_count);
+  });
+});
