@@ -2,37 +2,33 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client } from '@planner/local-stack';
+import { MlflowClient } from '@planner/mlflow-client';
 import { useStack } from '../support/stack.ts';
 
 const config = useStack('postgres', 'kafka', 'mlflow', 's3');
 
-test("the README's main command runs end to end and leaves its run in MLflow and its object in S3", async () => {
-  const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts')], { encoding: 'utf8', timeout: 300_000 });
+test("the README's main command runs the lifecycle end to end and reports both gate decisions", async () => {
+  const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5'], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
   assert.equal(demo.status, 0, `demo failed:\n${demo.stdout}\n${demo.stderr}`);
-  assert.match(demo.stdout, /kafka\s+\d+ project topics present/);
-  const runId = demo.stdout.match(/mlflow\s+run ([0-9a-f]{32})/)?.[1];
-  assert.ok(runId, `the demo names its MLflow run:\n${demo.stdout}`);
-  assert.match(demo.stdout, new RegExp(`MLflow UI: +${config.mlflow.trackingUri}/#/experiments/\\d+/runs/${runId}`));
-
-  const response = await fetch(`${config.mlflow.trackingUri}/api/2.0/mlflow/runs/get?run_id=${runId}`);
-  const { run } = (await response.json()) as { run: { info: { status: string }; data: { metrics: { key: string; value: number }[] } } };
-  assert.equal(run.info.status, 'FINISHED');
-  assert.ok((run.data.metrics.find((m) => m.key === 'stack_start_seconds')?.value ?? -1) >= 0);
-
-  const artifacts = await fetch(`${config.mlflow.trackingUri}/api/2.0/mlflow/artifacts/list?run_id=${runId}`);
-  const { files } = (await artifacts.json()) as { files: { path: string }[] };
-  assert.deepEqual(
-    files.map((f) => f.path),
-    ['smoke.txt'],
+  const out = demo.stdout;
+  assert.match(
+    out,
+    /^dataset version\s+planner\/2026-03-01\s+digest [0-9a-f]{16}…\s+s3:\/\/planner-lifecycle\/demo_\S+\/datasets\/planner\/2026-03-01\/$/m,
   );
+  assert.match(out, /model 1 \(planner-ranker@1\) vs heuristic baseline on \d+ evaluation rows/);
+  assert.match(out, /^\s+decision: PASSED/m);
+  assert.match(out, /experiment experiment-[0-9a-f]{16}: treatment \S+ → planner:planner_model_demo_\S+:v1 at 5\.0% of traffic/);
+  assert.match(out, /^\s+decision: REJECTED/m);
+  assert.match(out, /^\s+FAIL\s+constraint_respect_is_100_percent: \d+ of \d+ candidate rows break a constraint/m);
+  assert.match(out, new RegExp(`^MLflow UI:\\s+${config.mlflow.trackingUri}$`, 'm'));
 
-  const s3 = s3Client(config);
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: config.s3.bucket, Key: `smoke/${runId}.txt` }));
-    assert.ok((head.ContentLength ?? 0) > 0);
-  } finally {
-    s3.destroy();
-  }
+  const runUrl = /^training run\s+\S+\/#\/experiments\/\d+\/runs\/([0-9a-f]{32})$/m.exec(out);
+  assert.ok(runUrl, out);
+  const run = await new MlflowClient({ trackingUri: config.mlflow.trackingUri }).getRun(runUrl[1] as string);
+  assert.equal(run.info.status, 'FINISHED');
+  assert.ok(Number.isFinite(run.metrics.offline_score), 'the replay logged its score on the model run');
 });

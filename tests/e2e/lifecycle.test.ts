@@ -41,7 +41,14 @@ const workers = new Set<ChildProcess>();
 /** A replay worker in a process of its own, as it runs on a GPU node: consumes replay.shards only. */
 async function startWorker(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(stack.root, 'services/replay-evaluator/src/main.ts')], {
-    env: { ...process.env, ...env, REPLAY_ON_REGISTER: 'false', REPLAY_SIMULATED_LATENCY_MS: '40', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...env,
+      REPLAY_WORKER: 'true',
+      REPLAY_ON_REGISTER: 'false',
+      REPLAY_SIMULATED_LATENCY_MS: '40',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   workers.add(child);
