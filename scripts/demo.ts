@@ -110,7 +110,10 @@ async function main(): Promise<void> {
     const dataset = await eventually(
       'the dataset',
       async () => {
-        const d = await call('dataset-builder', `/v1/datasets/${requested.dataset_version}`);
+        // 404 until the dataset-builder has consumed the request from dataset.requested.
+        const response = await fetch(`${services['dataset-builder']?.address}/v1/datasets/${requested.dataset_version}`);
+        if (response.status === 404) return undefined;
+        const d = (await response.json()) as Record<string, unknown>;
         if (d.status === 'failed') throw new Error(`dataset build failed: ${d.error}`);
         return d.status === 'ready' ? d : undefined;
       },

@@ -24,8 +24,10 @@ export interface EvaluationSplit {
 
 const ROW_COLUMNS = ['row_id', 'split', 'input_context_json', 'accepted_plan_json', 'user_edits_json'];
 
-async function download(location: string, file: string, folder: string): Promise<string> {
-  const store = openObjectStore(location, process.env, 'the dataset location');
+type Env = Readonly<Record<string, string | undefined>>;
+
+async function download(location: string, file: string, folder: string, env: Env): Promise<string> {
+  const store = openObjectStore(location, env, 'the dataset location');
   const path = join(folder, file);
   await pipeline(await store.read(file), createWriteStream(path));
   return path;
@@ -36,11 +38,11 @@ async function download(location: string, file: string, folder: string): Promise
  * (a folder or S3 prefix). Every context goes through the codec's validation:
  * the replay asks policies exactly what training rows recorded.
  */
-export async function readEvaluationSplit(location: string): Promise<EvaluationSplit> {
+export async function readEvaluationSplit(location: string, env: Env = process.env): Promise<EvaluationSplit> {
   const folder = await mkdtemp(join(tmpdir(), 'pl-replay-'));
   try {
-    const training = await asyncBufferFromFile(await download(location, 'training.parquet', folder));
-    const recipes = await asyncBufferFromFile(await download(location, 'recipes.parquet', folder));
+    const training = await asyncBufferFromFile(await download(location, 'training.parquet', folder, env));
+    const recipes = await asyncBufferFromFile(await download(location, 'recipes.parquet', folder, env));
     const records = (await parquetReadObjects({ file: training, columns: ROW_COLUMNS })) as Record<string, string>[];
     const rows = records
       .filter((r) => r.split === 'evaluation')
@@ -69,15 +71,18 @@ export async function readEvaluationSplit(location: string): Promise<EvaluationS
 export class EvaluationSplitCache {
   readonly #entries = new Map<string, Promise<EvaluationSplit>>();
   readonly #limit: number;
+  /** S3 settings for s3:// locations (S3_ENDPOINT, AWS_*). */
+  readonly #env: Env;
 
-  constructor(limit = 3) {
+  constructor(env: Env, limit = 3) {
+    this.#env = env;
     this.#limit = limit;
   }
 
   get(location: string): Promise<EvaluationSplit> {
     let entry = this.#entries.get(location);
     if (!entry) {
-      entry = readEvaluationSplit(location);
+      entry = readEvaluationSplit(location, this.#env);
       entry.catch(() => this.#entries.delete(location));
       this.#entries.set(location, entry);
       while (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value as string);

@@ -22,7 +22,7 @@ export async function startReplayEvaluator(config: ReplayEvaluatorConfig, env: N
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
   const runtime = new ServiceRuntime<ReplayTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
   await runtime.migrate(replayMigrations);
-  const splits = new EvaluationSplitCache();
+  const splits = new EvaluationSplitCache(env);
   const planning = { bus: runtime.bus, splits, shardSize: config.shardSize, seed: config.seed };
 
   runtime.subscribe({ groupId: GROUPS.datasetReady, topic: 'dataset.ready', handler: recordDataset });
