@@ -8,7 +8,7 @@
  * ignores allergies to show the gate refusing it, and prints a report.
  */
 import { parseArgs } from 'node:util';
-import { loadStackConfig, StackError, stackUp } from '@planner/local-stack';
+import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
 import pg from 'pg';
@@ -52,7 +52,9 @@ const num = (x: number) => x.toFixed(4);
 
 async function main(): Promise<void> {
   console.log('== local stack');
-  await stackUp(config, undefined, (s, seconds) => console.log(`${s.name.padEnd(8)} ready  ${s.endpoint}  (${seconds.toFixed(1)} s)`));
+  // A stack that already answers (started from another checkout, or your own servers) is used as it is.
+  if ((await stackStatus(config)).every((s) => s.ready)) console.log('reusing the running stack');
+  else await stackUp(config, undefined, (s, seconds) => console.log(`${s.name.padEnd(8)} ready  ${s.endpoint}  (${seconds.toFixed(1)} s)`));
   process.env.LOG_LEVEL ??= 'warn';
 
   console.log('\n== lifecycle');

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusTables, EventBus } from '@planner/bus';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ObjectStore } from '@planner/object-store';
+import { PollingLoop } from '@planner/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { writeDatasetFiles } from './dataset-files.ts';
@@ -40,34 +40,23 @@ export function datasetPrefix(modelName: string, datasetDate: string): string {
  */
 export class DatasetBuilds {
   readonly #options: DatasetBuildsOptions;
-  #loop: Promise<void> | undefined;
-  #stopping = false;
+  readonly #loop: PollingLoop;
 
   constructor(options: DatasetBuildsOptions) {
     this.#options = options;
+    this.#loop = new PollingLoop({
+      step: () => this.buildNext(),
+      idleMs: options.idleDelayMs ?? 500,
+      onError: (error) => options.logger.error({ err: error }, 'dataset build loop failed; retrying'),
+    });
   }
 
   start(): void {
-    this.#stopping = false;
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#loop;
-    this.#loop = undefined;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopping) {
-      let built = false;
-      try {
-        built = await this.buildNext();
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'dataset build loop failed; retrying');
-      }
-      if (!built) await sleep(this.#options.idleDelayMs ?? 500);
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Builds one pending version if there is one; true when it did. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusTables, EventBus } from '@planner/bus';
 import type { MlflowClient } from '@planner/mlflow-client';
+import { PollingLoop } from '@planner/service-kit';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { contractViolations, nonEmptyArtifactFolders } from './logging-contract.ts';
@@ -27,33 +27,26 @@ export interface OutsideRegistrationsOptions {
  */
 export class OutsideRegistrations {
   readonly #options: OutsideRegistrationsOptions;
-  #loop: Promise<void> | undefined;
-  #stopping = false;
+  readonly #loop: PollingLoop;
 
   constructor(options: OutsideRegistrationsOptions) {
     this.#options = options;
+    this.#loop = new PollingLoop({
+      step: async () => {
+        await this.pollOnce();
+        return false;
+      },
+      idleMs: options.pollMs,
+      onError: (error) => options.logger.error({ err: error }, 'registry poll failed; retrying'),
+    });
   }
 
   start(): void {
-    this.#stopping = false;
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#loop;
-    this.#loop = undefined;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopping) {
-      try {
-        await this.pollOnce();
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'registry poll failed; retrying');
-      }
-      for (let waited = 0; waited < this.#options.pollMs && !this.#stopping; waited += 200) await sleep(200);
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One look at the registry; returns the versions it announced. */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusTables, EventBus } from '@planner/bus';
 import type { MlflowClient } from '@planner/mlflow-client';
+import { PollingLoop } from '@planner/service-kit';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { JobExit, TrainingBackend } from './backends/training-backend.ts';
@@ -71,43 +72,36 @@ export function requiredTags(
 export class TrainingJobs {
   readonly #options: TrainingJobsOptions;
   readonly #active = new Set<Promise<void>>();
-  #loop: Promise<void> | undefined;
-  #stopping = false;
+  readonly #loop: PollingLoop;
 
   constructor(options: TrainingJobsOptions) {
     this.#options = options;
+    this.#loop = new PollingLoop({
+      step: () => this.#step(),
+      idleMs: options.idleDelayMs ?? 500,
+      onError: (error) => options.logger.error({ err: error }, 'training job loop failed; retrying'),
+    });
   }
 
   start(): void {
-    this.#stopping = false;
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Stops taking jobs; jobs already running are cancelled and reported as such. */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#loop;
+    await this.#loop.stop();
     await Promise.all(this.#active);
-    this.#loop = undefined;
   }
 
-  async #run(): Promise<void> {
-    while (!this.#stopping) {
-      try {
-        await this.failLostJobs();
-        if (this.#active.size < this.#options.maxConcurrent) {
-          const job = await this.#claim();
-          if (job) {
-            const running = this.#execute(job).finally(() => this.#active.delete(running));
-            this.#active.add(running);
-            continue;
-          }
-        }
-      } catch (error) {
-        this.#options.logger.error({ err: error }, 'training job loop failed; retrying');
-      }
-      await sleep(this.#options.idleDelayMs ?? 500);
-    }
+  /** Fails jobs whose worker died, then starts one queued job if there is room; true when it started one. */
+  async #step(): Promise<boolean> {
+    await this.failLostJobs();
+    if (this.#active.size >= this.#options.maxConcurrent) return false;
+    const job = await this.#claim();
+    if (!job) return false;
+    const running = this.#execute(job).finally(() => this.#active.delete(running));
+    this.#active.add(running);
+    return true;
   }
 
   async #claim(): Promise<Job | undefined> {
@@ -226,7 +220,7 @@ export class TrainingJobs {
           code: 'TRAINING_TIMED_OUT',
           message: `ran longer than its timeout of ${job.timeout_seconds} s`,
         };
-      } else if (this.#stopping) {
+      } else if (this.#loop.stopping) {
         stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'the dispatcher shut down while the job ran' };
       }
       if (stoppedBecause) {

@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from './service-runtime.ts';
+
+export interface PollingLoopOptions {
+  /** One round of work; true when it did something (the loop then goes again at once). */
+  step: () => Promise<boolean>;
+  /** Pause after a round that found nothing to do, or failed. */
+  idleMs: number;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * The loop behind a service's background workers (dataset builds, training
+ * jobs, registry polling): run `step` until stopped, pause when idle, keep
+ * going after an error, and wake from the pause at once when stopped.
+ */
+export class PollingLoop implements Worker {
+  readonly #options: PollingLoopOptions;
+  #loop: Promise<void> | undefined;
+  #wake: AbortController | undefined;
+  #stopping = false;
+
+  constructor(options: PollingLoopOptions) {
+    this.#options = options;
+  }
+
+  /** True once stop() was called: long steps check it to wind down. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  start(): void {
+    this.#stopping = false;
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.abort();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      let busy = false;
+      try {
+        busy = await this.#options.step();
+      } catch (error) {
+        this.#options.onError(error);
+      }
+      if (busy || this.#stopping) continue;
+      this.#wake = new AbortController();
+      await sleep(this.#options.idleMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+    }
+  }
+}
