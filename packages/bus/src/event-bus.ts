@@ -56,7 +56,6 @@ export class EventBus {
         [HEADER.contentType]: AVRO_SINGLE_OBJECT,
         [HEADER.fingerprint]: schema.fingerprintHex,
         [HEADER.correlationId]: event.correlation_id,
-        [HEADER.producer]: event.producer,
         ...injectTraceContext({}),
       },
     };

@@ -4,7 +4,6 @@ export const HEADER = {
   contentType: 'content-type',
   fingerprint: 'schema-fingerprint',
   correlationId: 'correlation-id',
-  producer: 'producer',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
 } as const;

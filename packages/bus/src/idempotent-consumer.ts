@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CodedError } from '@planner/errors';
 import { SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
 import { type BusMetrics, consumerSpan } from '@planner/telemetry';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { EventRejected } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
 import { DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
@@ -23,7 +23,7 @@ export interface SubscribeOptions<T extends TopicName, DB> {
   /** Attempts before dead-lettering (default 3), first delay doubled each time (default 200 ms). */
   retry?: { attempts?: number; baseDelayMs?: number };
   fromBeginning?: boolean;
-  /** Most messages handled in one transaction (default 200); 1 for slow handlers. */
+  /** Most messages handled in one transaction (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
   /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
   afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
@@ -95,20 +95,19 @@ export class IdempotentConsumer<T extends TopicName, DB> {
   /** One transaction for the batch; returns, per message, whether it was new. */
   async #processTogether(trx: Transaction<BusTables>, items: Decoded<T>[]): Promise<boolean[]> {
     const { groupId } = this.#options;
-    const claimed = await trx
-      .insertInto('exp.processed_events')
-      .values(
-        items.map(({ message, event }) => ({
-          consumer_group: groupId,
-          event_id: event.event_id,
-          topic: message.topic,
-          partition: message.partition,
-          offset: Number(message.offset),
-        })),
-      )
-      .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
-      .returning('event_id')
-      .execute();
+    // One statement with four array parameters rather than five parameters per row:
+    // PostgreSQL parses and plans it once, whatever the batch size.
+    const { rows: claimed } = await sql<{ event_id: string }>`
+      insert into exp.processed_events (consumer_group, event_id, topic, partition, "offset")
+      select ${groupId}, t.event_id, t.topic, t.partition, t.offset
+      from unnest(
+        ${items.map((i) => i.event.event_id)}::text[],
+        ${items.map((i) => i.message.topic)}::text[],
+        ${items.map((i) => i.message.partition)}::integer[],
+        ${items.map((i) => i.message.offset)}::bigint[]
+      ) as t(event_id, topic, partition, "offset")
+      on conflict (consumer_group, event_id) do nothing
+      returning event_id`.execute(trx);
     const fresh = new Set(claimed.map((row) => row.event_id));
     const outcomes: boolean[] = [];
     for (const item of items) {

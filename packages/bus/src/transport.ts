@@ -30,7 +30,7 @@ export interface ConsumeOptions {
   topics: string[];
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
-  /** Most messages handed to handleBatch at once (default 200); 1 for slow handlers, so heartbeats go out between messages. */
+  /** Most messages handed to handleBatch at once (default 1000); 1 for slow handlers, so heartbeats go out between messages. */
   maxBatchSize?: number;
   /**
    * Called with consecutive messages of one partition, in order. When it
