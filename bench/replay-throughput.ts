@@ -30,13 +30,13 @@ import { offlineScore, rowMetrics } from '@planner/evaluation';
 import { assertStackReachable, loadStackConfig } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import { HeuristicRuntime, runPolicy } from '@planner/policy-runtime';
+import { isolatedLifecycle } from '../scripts/local-lifecycle/isolated-lifecycle.ts';
+import { clientBus, startService } from '../scripts/local-lifecycle/lifecycle-services.ts';
 import { writeDatasetFiles } from '../services/dataset-builder/src/dataset-files.ts';
 import { loadSyntheticWorld } from '../services/dataset-builder/src/synthetic-load.ts';
 import { datasetBuilderMigrations } from '../services/dataset-builder/src/tables.ts';
 import { readEvaluationSplit } from '../services/replay-evaluator/src/evaluation-rows.ts';
 import { RUNTIME_SPEC_TAG } from '../services/replay-evaluator/src/policy-resolver.ts';
-import { isolatedLifecycle } from '../tests/support/isolated-lifecycle.ts';
-import { clientBus, startService } from '../tests/support/lifecycle-services.ts';
 
 const { values } = parseArgs({
   options: {

@@ -12,8 +12,8 @@ import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/loca
 import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
 import pg from 'pg';
-import { eventually } from '../tests/support/eventually.ts';
-import { isolatedLifecycle } from '../tests/support/isolated-lifecycle.ts';
+import { eventually } from './local-lifecycle/eventually.ts';
+import { isolatedLifecycle } from './local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
   publishSyntheticWorld,
@@ -21,7 +21,7 @@ import {
   readTopic,
   type ServiceName,
   startService,
-} from '../tests/support/lifecycle-services.ts';
+} from './local-lifecycle/lifecycle-services.ts';
 
 const { values } = parseArgs({ options: { households: { type: 'string', default: '800' }, weeks: { type: 'string', default: '6' } } });
 const config = loadStackConfig();

@@ -19,9 +19,8 @@ import { toolsPython } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import { openObjectStore } from '@planner/object-store';
 import pg from 'pg';
-import { ingestionProblems } from '../../services/dataset-builder/src/handlers/exp-events.ts';
-import { eventually } from '../support/eventually.ts';
-import { isolatedLifecycle } from '../support/isolated-lifecycle.ts';
+import { eventually } from '../../scripts/local-lifecycle/eventually.ts';
+import { isolatedLifecycle } from '../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
   deadLetterHeaders,
@@ -29,7 +28,8 @@ import {
   type RunningService,
   readTopic,
   startService,
-} from '../support/lifecycle-services.ts';
+} from '../../scripts/local-lifecycle/lifecycle-services.ts';
+import { ingestionProblems } from '../../services/dataset-builder/src/handlers/exp-events.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack('postgres', 'kafka', 'mlflow', 's3');

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { eventually } from '../support/eventually.ts';
-import { isolatedLifecycle } from '../support/isolated-lifecycle.ts';
-import { clientBus, type RunningService, readTopic, startService } from '../support/lifecycle-services.ts';
+import { eventually } from '../../scripts/local-lifecycle/eventually.ts';
+import { isolatedLifecycle } from '../../scripts/local-lifecycle/isolated-lifecycle.ts';
+import { clientBus, type RunningService, readTopic, startService } from '../../scripts/local-lifecycle/lifecycle-services.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack('postgres', 'kafka', 'mlflow');

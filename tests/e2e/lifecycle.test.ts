@@ -15,8 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { MlflowClient } from '@planner/mlflow-client';
 import pg from 'pg';
-import { eventually } from '../support/eventually.ts';
-import { isolatedLifecycle } from '../support/isolated-lifecycle.ts';
+import { eventually } from '../../scripts/local-lifecycle/eventually.ts';
+import { isolatedLifecycle } from '../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
   publishSyntheticWorld,
@@ -24,7 +24,7 @@ import {
   readTopic,
   type ServiceName,
   startService,
-} from '../support/lifecycle-services.ts';
+} from '../../scripts/local-lifecycle/lifecycle-services.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack('postgres', 'kafka', 'mlflow');

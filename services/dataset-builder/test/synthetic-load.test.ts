@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { createDatabase, migrate } from '@planner/db';
 import { DEFAULT_WORLD_START_MS, encodeInputContext, generateSyntheticWorld, type InputContext } from '@planner/domain';
 import type { Kysely } from 'kysely';
-import { isolatedLifecycle } from '../../../tests/support/isolated-lifecycle.ts';
+import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { useStack } from '../../../tests/support/stack.ts';
 import { acceptedPlans } from '../src/accepted-plans-query.ts';
 import { writeDatasetFiles } from '../src/dataset-files.ts';

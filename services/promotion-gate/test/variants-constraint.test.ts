@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { createDatabase, migrate } from '@planner/db';
 import { ConfigReader } from '@planner/service-kit';
 import type { Kysely } from 'kysely';
-import { isolatedLifecycle } from '../../../tests/support/isolated-lifecycle.ts';
+import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { useStack } from '../../../tests/support/stack.ts';
 import { bootstrapBaseline } from '../src/baseline-policy.ts';
 import { readGateConfig } from '../src/gate-config.ts';

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MlflowClient } from '@planner/mlflow-client';
-import { eventually } from '../../../tests/support/eventually.ts';
-import { isolatedLifecycle } from '../../../tests/support/isolated-lifecycle.ts';
-import { clientBus, type RunningService, readTopic, startService } from '../../../tests/support/lifecycle-services.ts';
+import { eventually } from '../../../scripts/local-lifecycle/eventually.ts';
+import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
+import { clientBus, type RunningService, readTopic, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
 import { useStack } from '../../../tests/support/stack.ts';
 
 const stack = useStack('postgres', 'kafka', 'mlflow');
