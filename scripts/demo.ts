@@ -13,7 +13,7 @@ import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
 import pg from 'pg';
 import { eventually } from './local-lifecycle/eventually.ts';
-import { isolatedLifecycle } from './local-lifecycle/isolated-lifecycle.ts';
+import { isolatedLifecycle, removeIdleEnvironments } from './local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
   publishSyntheticWorld,
@@ -31,15 +31,17 @@ const step = (text: string) => console.log(`${elapsed()}  ${text}`);
 
 /** One line that redraws itself while a long step runs (plain lines when the output is not a terminal). */
 function progress(label: string) {
-  let last = '';
+  let printed = 0; // plain output: the first line and the first complete one
   return {
     update(done: number, total: number, note = '') {
       const width = 24;
       const filled = Math.round((Math.min(done, total) / Math.max(total, 1)) * width);
       const line = `${elapsed()}  ${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${note}`;
       if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}`);
-      else if (line !== last && (done === total || !last)) console.log(line);
-      last = line;
+      else if (printed === 0 || (printed === 1 && done >= total)) {
+        console.log(line);
+        printed = done >= total ? 2 : 1;
+      }
     },
     end() {
       if (process.stdout.isTTY) process.stdout.write('\n');
@@ -58,6 +60,9 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
 
   console.log('\n== lifecycle');
+  // Each run keeps its environment for exploring until a later run: then it goes, unless something still uses it.
+  const removed = await removeIdleEnvironments(config, 'demo', { olderThanMs: 10 * 60_000 });
+  if (removed.length > 0) step(`removed ${removed.length} earlier demo environment(s): ${removed.join(', ')}`);
   const life = await isolatedLifecycle(config, 'demo');
   const env = {
     ...life.env,
@@ -251,7 +256,7 @@ async function main(): Promise<void> {
     console.log(`\nMLflow UI:        ${config.mlflow.trackingUri}`);
     console.log(`services' HTTP:   promotion-gate ${services['promotion-gate']?.address}/docs (OpenAPI), stopped when the demo ends`);
     console.log(
-      `data:             database ${life.id}, Kafka namespace '${life.namespace}' (kept for exploring; KAFKA_NAMESPACE=${life.namespace} ./lifecycle topics tail gate.passed --from-beginning)`,
+      `data:             database ${life.id}, Kafka namespace '${life.namespace}' (kept for exploring until a later demo; KAFKA_NAMESPACE=${life.namespace} ./lifecycle topics tail gate.passed --from-beginning)`,
     );
     console.log('stop the stack:   ./lifecycle stack down');
   } finally {

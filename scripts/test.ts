@@ -9,7 +9,13 @@ import { loadStackConfig, StackError, stackDown, stackStatus, stackUp } from '@p
 
 const config = loadStackConfig();
 const bin = (name: string) => join(config.root, 'node_modules', '.bin', name);
-const SUITES = ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/local/test/**/*.test.ts', 'tests/**/*.test.ts'];
+const SUITES = [
+  'packages/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'deploy/local/test/**/*.test.ts',
+  'scripts/test/**/*.test.ts',
+  'tests/**/*.test.ts',
+];
 
 function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   console.log(`\n== ${title}`);

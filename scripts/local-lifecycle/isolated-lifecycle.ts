@@ -10,6 +10,7 @@ import pg from 'pg';
  * variables are what the services read.
  */
 export async function isolatedLifecycle(stack: StackConfig, name: string) {
+  // The creation time is part of the id, so removeIdleEnvironments can tell old environments from new ones.
   const id = `${name}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.replaceAll('-', '_');
   const namespace = `${id}.`;
   const token = randomBytes(24).toString('hex');
@@ -53,15 +54,55 @@ export async function isolatedLifecycle(stack: StackConfig, name: string) {
     databaseUrl: databaseUrl.href,
     /** Drops the database and the namespace's topics. */
     async cleanup() {
-      const kafka = new Kafka({ clientId: 'isolated-lifecycle', brokers: stack.kafka.brokers, logLevel: logLevel.NOTHING });
-      const kafkaAdmin = kafka.admin();
-      await kafkaAdmin.connect();
-      await kafkaAdmin.deleteTopics({ topics: topics.map((t) => t.name) }).catch(() => undefined);
-      await kafkaAdmin.disconnect();
-      const client = new pg.Client({ connectionString: stack.postgres.url });
-      await client.connect();
-      await client.query(`drop database if exists ${id} with (force)`);
-      await client.end();
+      await removeEnvironment(stack, id, { force: true });
     },
   };
+}
+
+/**
+ * Removes earlier environments called `name` (their databases and Kafka
+ * topics) that are older than `olderThanMs` and that nothing is connected to:
+ * PostgreSQL refuses to drop a database in use, so an environment another
+ * process is running in stays. Returns the ids removed.
+ */
+export async function removeIdleEnvironments(stack: StackConfig, name: string, options: { olderThanMs: number }): Promise<string[]> {
+  const client = new pg.Client({ connectionString: stack.postgres.url });
+  await client.connect();
+  const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+    `${name.replaceAll('-', '_')}\\_%`,
+  ]);
+  await client.end();
+  const ownId = new RegExp(`^${name.replaceAll('-', '_')}_([0-9a-z]+)_[0-9a-f]{6}$`);
+  const removed: string[] = [];
+  for (const { datname: id } of rows) {
+    const created = ownId.exec(id)?.[1];
+    if (created === undefined || Date.now() - Number.parseInt(created, 36) < options.olderThanMs) continue;
+    if (await removeEnvironment(stack, id, { force: false })) removed.push(id);
+  }
+  return removed;
+}
+
+/** Drops the environment's database, then its topics; false when the database is in use and `force` is off. */
+async function removeEnvironment(stack: StackConfig, id: string, options: { force: boolean }): Promise<boolean> {
+  const client = new pg.Client({ connectionString: stack.postgres.url });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${id}${options.force ? ' with (force)' : ''}`);
+  } catch (error) {
+    // 55006 object_in_use: someone is connected, so the environment is alive.
+    if ((error as { code?: string }).code === '55006') return false;
+    throw error;
+  } finally {
+    await client.end();
+  }
+  const kafka = new Kafka({ clientId: 'isolated-lifecycle', brokers: stack.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${id}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+  return true;
 }
