@@ -94,7 +94,15 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
-    const consumer = this.#kafka.consumer({ groupId: this.#group(options.groupId), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
+    const consumer = this.#kafka.consumer({
+      groupId: this.#group(options.groupId),
+      sessionTimeout: 15_000,
+      heartbeatInterval: 1_000,
+      // How long an empty fetch waits on the broker. A message ends the wait at once, so this
+      // bounds only idle polling and how long joining (first fetch) and leaving take: the
+      // default 5 s made every consumer start and stop take 5 s.
+      maxWaitTimeInMs: 1_000,
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics.map((t) => this.#physical(t)), fromBeginning: options.fromBeginning });
     // Resolve once the member joined and fetched: from then on its start offsets are fixed.

@@ -126,7 +126,11 @@ export class ServiceRuntime<DB> {
   async start(): Promise<string> {
     this.#relay.start();
     for (const worker of this.#workers) worker.start();
-    for (const subscribe of this.#subscriptions) this.#running.push(await subscribe());
+    // Consumers join their groups at the same time: each join waits for its first fetch.
+    const joined = await Promise.allSettled(this.#subscriptions.map((subscribe) => subscribe()));
+    for (const result of joined) if (result.status === 'fulfilled') this.#running.push(result.value);
+    const failed = joined.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     const app = await this.app();
     return app.listen({ host: this.config.host, port: this.config.port });
   }
