@@ -15,13 +15,16 @@ export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
   const runtime = new ServiceRuntime<RegistryTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
   await runtime.migrate(registryMigrations);
+  // Both handlers call MLflow (registration waits for READY): one event per transaction,
+  // so a backlog never holds a transaction open across many remote calls without a heartbeat.
   runtime.subscribe({
     groupId: GROUPS.trainingCompleted,
     topic: 'training.completed',
+    maxBatchSize: 1,
     handler: trainingCompletedHandler({ mlflow, bus: runtime.bus, modelName: config.modelName }),
   });
   // Setting a tag twice is harmless, so a redelivered gate.passed needs no bookkeeping.
-  runtime.subscribe({ groupId: GROUPS.gatePassed, topic: 'gate.passed', handler: gatePassedHandler({ mlflow }) });
+  runtime.subscribe({ groupId: GROUPS.gatePassed, topic: 'gate.passed', maxBatchSize: 1, handler: gatePassedHandler({ mlflow }) });
   if (config.pollSeconds > 0) {
     runtime.addWorker(
       new OutsideRegistrations({

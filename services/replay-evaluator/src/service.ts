@@ -30,6 +30,8 @@ export async function startReplayEvaluator(config: ReplayEvaluatorConfig, env: N
     runtime.subscribe({
       groupId: GROUPS.modelRegistered,
       topic: 'model.registered',
+      // Looks up the baseline in MLflow: one event per transaction, as for every handler that calls out.
+      maxBatchSize: 1,
       handler: modelRegisteredHandler({ ...planning, mlflow, baselineAlias: config.baselineAlias }),
     });
   }
