@@ -23,7 +23,12 @@ export async function isolatedLifecycle(stack: StackConfig, name: string) {
   databaseUrl.pathname = `/${id}`;
 
   const topics = projectTopics(stack.root).map((t) => ({ ...t, name: namespace + t.name }));
-  await ensureTopics(stack.kafka.brokers, topics);
+  try {
+    await ensureTopics(stack.kafka.brokers, topics);
+  } catch (error) {
+    await removeEnvironment(stack, id, { force: true });
+    throw error;
+  }
 
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl.href,

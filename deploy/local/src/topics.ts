@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 export interface TopicSpec {
   name: string;
@@ -33,9 +34,10 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
       });
+      await waitForLeaders(admin, missing);
     }
     const present = topics.filter((t) => existing.has(t.name));
     const grown: string[] = [];
@@ -53,6 +55,33 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
     return { created: missing.map((t) => t.name), grown };
   } finally {
     await admin.disconnect();
+  }
+}
+
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own wait gives
+ * up when the broker's metadata does not list a just-created topic yet, which
+ * happens while many topics are being created at once; here that means "not yet".
+ */
+async function waitForLeaders(admin: Admin, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+      const led = (t: TopicSpec) => {
+        const partitions = found.find((m) => m.name === t.name)?.partitions ?? [];
+        return partitions.length === t.partitions && partitions.every((p) => p.leader >= 0);
+      };
+      if (topics.every(led)) return;
+    } catch (error) {
+      if (!NOT_YET.has((error as { type?: string }).type ?? '')) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Kafka created ${topics.map((t) => t.name).join(', ')} but gave them no leaders within ${timeoutMs / 1000} s`);
+    }
+    await sleep(100);
   }
 }
 
