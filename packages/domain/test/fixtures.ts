@@ -1,22 +1,11 @@
-import type { WeeklyPlan } from '@planner/schemas';
-import type { Constraints } from '../src/constraints.ts';
-import type { Household } from '../src/household.ts';
-import type { InputContext } from '../src/input-context.ts';
+import { recipe as anyRecipe } from '../../../tests/support/domain-builders.ts';
 import type { Recipe } from '../src/recipe.ts';
 
-/** Small hand-made values the unit tests compute expectations from. */
+export { AS_OF, constraints, context, household, plan } from '../../../tests/support/domain-builders.ts';
+
+/** Small hand-made values the unit tests compute expectations from: recipes fit every diet unless overridden. */
 export function recipe(overrides: Partial<Recipe> & Pick<Recipe, 'recipe_id'>): Recipe {
-  return {
-    title: overrides.recipe_id,
-    cuisine: 'italian',
-    ingredients: [],
-    allergens: [],
-    diet_tags: ['vegetarian', 'vegan', 'gluten_free', 'dairy_free'],
-    prep_minutes: 15,
-    cost_per_serving: 2,
-    meal_slots: ['breakfast', 'lunch', 'dinner'],
-    ...overrides,
-  };
+  return anyRecipe({ diet_tags: ['vegetarian', 'vegan', 'gluten_free', 'dairy_free'], ...overrides });
 }
 
 export const peanutNoodles = recipe({
@@ -51,39 +40,3 @@ export const mushroomOmelette = recipe({
   cost_per_serving: 1.5,
   meal_slots: ['breakfast'],
 });
-
-export function household(overrides: Partial<Household> = {}): Household {
-  return { household_id: 'hh-000001', region: 'north', size: 3, segment: 'north-family', created_at: 0, ...overrides };
-}
-
-export function constraints(overrides: Partial<Constraints> = {}): Constraints {
-  return {
-    household_id: 'hh-000001',
-    allergies: [],
-    diet: null,
-    weekly_budget_usd: null,
-    max_prep_minutes: null,
-    excluded_ingredients: [],
-    ...overrides,
-  };
-}
-
-/** 2026-01-05 12:00 UTC, a Monday. */
-export const AS_OF = Date.UTC(2026, 0, 5, 12);
-
-export function context(overrides: Partial<InputContext> = {}): InputContext {
-  return {
-    household: household(),
-    pantry: { household_id: 'hh-000001', taken_at: AS_OF - 30_000, items: [] },
-    constraints: constraints(),
-    workflow_type: 'plan_first',
-    mode: 'autopilot',
-    previous_plan: null,
-    as_of: AS_OF,
-    ...overrides,
-  };
-}
-
-export function plan(...days: Array<Array<[WeeklyPlan['days'][number]['meals'][number]['slot'], string]>>): WeeklyPlan {
-  return { days: days.map((meals, day) => ({ day, meals: meals.map(([slot, recipe_id]) => ({ slot, recipe_id })) })) };
-}

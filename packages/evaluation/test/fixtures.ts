@@ -1,42 +1,17 @@
-import { type Constraints, type InputContext, indexRecipes, type MealSlot, type Recipe, type WeeklyPlan } from '@planner/domain';
+import { type InputContext, indexRecipes } from '@planner/domain';
+import { AS_OF, constraints, plan, recipe } from '../../../tests/support/domain-builders.ts';
 import type { RowMetrics } from '../src/row-metrics.ts';
 
-/** The worked example of `RowMetrics`' doc comment, value for value. */
-export function recipe(overrides: Partial<Recipe> & Pick<Recipe, 'recipe_id'>): Recipe {
-  return {
-    title: overrides.recipe_id,
-    cuisine: 'italian',
-    ingredients: [],
-    allergens: [],
-    diet_tags: [],
-    prep_minutes: 15,
-    cost_per_serving: 2,
-    meal_slots: ['breakfast', 'lunch', 'dinner'],
-    ...overrides,
-  };
-}
+export { constraints, plan };
 
+/** The worked example of `RowMetrics`' doc comment, value for value. */
 export const oats = recipe({ recipe_id: 'oats', ingredients: ['oats', 'banana'] });
 export const salad = recipe({ recipe_id: 'salad', ingredients: ['Spinach', 'tomato'] });
 export const pasta = recipe({ recipe_id: 'pasta', ingredients: ['pasta', 'tomato', 'basil'], allergens: ['gluten'], prep_minutes: 25 });
 export const curry = recipe({ recipe_id: 'curry', ingredients: ['chicken', 'rice'], cuisine: 'indian' });
 export const recipesById = indexRecipes([oats, salad, pasta, curry]);
 
-/** 2026-01-05 12:00 UTC. */
-export const AS_OF = Date.UTC(2026, 0, 5, 12);
-
-export function constraints(overrides: Partial<Constraints> = {}): Constraints {
-  return {
-    household_id: 'hh-000001',
-    allergies: [],
-    diet: null,
-    weekly_budget_usd: null,
-    max_prep_minutes: null,
-    excluded_ingredients: [],
-    ...overrides,
-  };
-}
-
+/** A north-region couple whose pantry holds spinach and basil about to expire, and tomatoes already past it. */
 export function context(overrides: Partial<InputContext> = {}): InputContext {
   return {
     household: { household_id: 'hh-000001', region: 'north', size: 2, segment: 'north-couple', created_at: 0 },
@@ -58,13 +33,6 @@ export function context(overrides: Partial<InputContext> = {}): InputContext {
     as_of: AS_OF,
     ...overrides,
   };
-}
-
-type Meal = [MealSlot, string];
-
-/** Days numbered from 0 in argument order. */
-export function plan(...days: Meal[][]): WeeklyPlan {
-  return { days: days.map((meals, day) => ({ day, meals: meals.map(([slot, recipe_id]) => ({ slot, recipe_id })) })) };
 }
 
 export const accepted = plan(
