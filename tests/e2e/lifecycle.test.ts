@@ -222,6 +222,10 @@ describe('from upstream events to a gate decision', () => {
     );
     for (const row of perRole.rows)
       assert.deepEqual({ n: row.n, distinct_rows: row.distinct_rows }, { n: keys.row_count, distinct_rows: keys.row_count });
+    // The completion leaves through the outbox after the status commits: wait until the relay has sent everything.
+    await eventually('the outbox to drain', async () =>
+      (await db.query("select count(*)::int as n from exp.outbox where topic like '%replay.completed'")).rows[0].n === 0 ? true : undefined,
+    );
     const completions = (await readTopic(client.transport, 'replay.completed')).filter((m) => m.event.replay_id === replayId);
     assert.equal(completions.length, 1, 'exactly one aggregation');
     assert.equal(completions[0]?.event.row_count, keys.row_count);
