@@ -58,12 +58,14 @@ export async function ensureTopics(brokers: string[], topics: TopicSpec[]): Prom
   }
 }
 
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
 
 /**
- * Waits until every partition of `topics` has a leader. kafkajs's own wait gives
- * up when the broker's metadata does not list a just-created topic yet, which
- * happens while many topics are being created at once; here that means "not yet".
+ * Waits until every partition of `topics` has a leader that answers. kafkajs's
+ * own wait gives up when the broker's metadata does not list a just-created
+ * topic yet, which happens while many topics are being created at once; and a
+ * broker may name itself leader in its metadata a moment before it answers
+ * ListOffsets for the partition. Both mean "not yet".
  */
 async function waitForLeaders(admin: Admin, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -74,9 +76,15 @@ async function waitForLeaders(admin: Admin, topics: TopicSpec[], timeoutMs = 30_
         const partitions = found.find((m) => m.name === t.name)?.partitions ?? [];
         return partitions.length === t.partitions && partitions.every((p) => p.leader >= 0);
       };
-      if (topics.every(led)) return;
+      if (topics.every(led)) {
+        // Offsets are the first thing consumers and the topic CLI ask a partition's leader for.
+        await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t.name)));
+        return;
+      }
     } catch (error) {
-      if (!NOT_YET.has((error as { type?: string }).type ?? '')) throw error;
+      // kafkajs wraps the broker's error once it has used up its own retries.
+      const { type, cause } = error as { type?: string; cause?: { type?: string } };
+      if (!NOT_YET.has(type ?? cause?.type ?? '')) throw error;
     }
     if (Date.now() > deadline) {
       throw new Error(`Kafka created ${topics.map((t) => t.name).join(', ')} but gave them no leaders within ${timeoutMs / 1000} s`);

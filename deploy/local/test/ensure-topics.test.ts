@@ -7,7 +7,13 @@ import { loadStackConfig } from '../src/stack-config.ts';
 import { ensureTopics, projectTopics } from '../src/topics.ts';
 
 const config = loadStackConfig();
-const admin = new Kafka({ clientId: 'ensure-topics-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+// No retries: a partition that is not ready yet must show up here, not be waited out by kafkajs.
+const admin = new Kafka({
+  clientId: 'ensure-topics-test',
+  brokers: config.kafka.brokers,
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 0 },
+}).admin();
 const prefix = `ensure_${randomBytes(3).toString('hex')}_`;
 before(async () => {
   await assertStackReachable(config, ['kafka']);
@@ -19,7 +25,7 @@ after(async () => {
   await admin.disconnect();
 });
 
-test('eight namespaces created at once all get every topic, each partition with a leader; a second run creates nothing', async () => {
+test('eight namespaces created at once all get every topic, each partition with a leader that answers; a second run creates nothing', async () => {
   const namespaces = Array.from({ length: 8 }, (_, i) =>
     projectTopics(config.root).map((t) => ({ ...t, name: `${prefix}${i}.${t.name}` })),
   );
@@ -30,6 +36,11 @@ test('eight namespaces created at once all get every topic, each partition with 
   }
 
   const wanted = namespaces.flat();
+  // Offsets are the first thing a consumer or the topic CLI asks for: the leader must answer at once.
+  for (const spec of wanted) {
+    const offsets = await admin.fetchTopicOffsets(spec.name);
+    assert.equal(offsets.length, spec.partitions, spec.name);
+  }
   const { topics } = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) });
   for (const spec of wanted) {
     const partitions = topics.find((t) => t.name === spec.name)?.partitions ?? [];
