@@ -2,7 +2,13 @@
  * Avro publish-and-consume throughput through the bus, against raw kafkajs
  * sending the same pre-encoded bytes, on the same broker in the same run.
  *
- *   ./lifecycle bench bus [--messages 20000] [--batch 500] [--rounds 2]
+ *   ./lifecycle bench bus [--messages 20000] [--batch 500] [--rounds 2] [--keys 1]
+ *
+ * Each run gets its own database and topics (removed at the end), so the
+ * inbox starts empty. With --keys 1 every message has the same key and lands
+ * on one partition: the consumer handles one batch at a time. --keys 64
+ * spreads them over the topic's partitions, as upstream traffic keyed by
+ * household is, and the bus handles a few partitions at once.
  *
  * Publish and consume are timed apart: N messages are published with no
  * consumer running, then a fresh group whose offsets were set to just before
@@ -28,18 +34,23 @@ import { createDatabase, migrate } from '@planner/db';
 import { assertStackReachable, loadStackConfig } from '@planner/local-stack';
 import { SCHEMAS_DIR, SchemaRegistry, type TopicEvents } from '@planner/schemas';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { isolatedLifecycle } from '../scripts/local-lifecycle/isolated-lifecycle.ts';
 
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '2' },
+    keys: { type: 'string', default: '1' },
   },
 });
 const N = Number(values.messages);
 const BATCH = Number(values.batch);
 const ROUNDS = Number(values.rounds);
 const TOPIC = 'exp.events';
+const KEYS = Number(values.keys);
+/** Every message of a round shares the run id as key prefix; --keys spreads them over that many keys (and so partitions). */
+const keyOf = (runId: string, eventId: string) => (KEYS === 1 ? runId : `${runId}:${Number.parseInt(eventId.slice(0, 8), 16) % KEYS}`);
 
 const config = loadStackConfig();
 await assertStackReachable(config, ['kafka', 'postgres']);
@@ -47,9 +58,11 @@ const registry = SchemaRegistry.load();
 const example = JSON.parse(readFileSync(join(SCHEMAS_DIR, TOPIC, 'example.json'), 'utf8')) as TopicEvents['exp.events'];
 const { event_id: _id, occurred_at: _at, correlation_id: _c, producer: _p, schema_version: _v, ...body } = example;
 
-const transport = new KafkajsTransport({ brokers: config.kafka.brokers, clientId: 'bench-bus' });
+// A fresh database and topics per run, so figures do not depend on what earlier runs left in the inbox.
+const life = await isolatedLifecycle(config, 'bench_bus');
+const transport = new KafkajsTransport({ brokers: config.kafka.brokers, clientId: 'bench-bus', namespace: life.namespace });
 const bus = new EventBus({ transport, registry, producer: 'bench' });
-const db = createDatabase<BusTables>(config.postgres.url, { maxConnections: 4 });
+const db = createDatabase<BusTables>(life.databaseUrl, { maxConnections: 4 });
 await migrate(db, 'bus', busMigrations);
 const kafka = new Kafka({ clientId: 'bench-raw', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
 const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
@@ -86,11 +99,13 @@ async function rawRound(n: number, withHeaders: boolean): Promise<Timing> {
   const t0 = performance.now();
   for (let i = 0; i < n; i += BATCH) {
     await producer.send({
-      topic: TOPIC,
+      topic: life.namespace + TOPIC,
       acks: -1,
-      messages: bodies
-        .slice(i, i + BATCH)
-        .map((value, j) => ({ key: runId, value, ...(withHeaders ? { headers: headers[i + j] as Record<string, string> } : {}) })),
+      messages: bodies.slice(i, i + BATCH).map((value, j) => ({
+        key: keyOf(runId, (events[i + j] as { event_id: string }).event_id),
+        value,
+        ...(withHeaders ? { headers: headers[i + j] as Record<string, string> } : {}),
+      })),
     });
   }
   const publishMs = performance.now() - t0;
@@ -98,15 +113,15 @@ async function rawRound(n: number, withHeaders: boolean): Promise<Timing> {
   const groupId = `bench-raw-${runId}`;
   await transport.setGroupOffsets(groupId, TOPIC, start);
   const count = counter(n);
-  const consumer = kafka.consumer({ groupId });
+  const consumer = kafka.consumer({ groupId: life.namespace + groupId });
   await consumer.connect();
-  await consumer.subscribe({ topics: [TOPIC] });
+  await consumer.subscribe({ topics: [life.namespace + TOPIC] });
   await consumer.run({
     autoCommit: true,
     autoCommitInterval: 1000,
     autoCommitThreshold: 100,
     eachMessage: async ({ message }) => {
-      if (message.key?.toString() === runId) count.tick();
+      if (message.key?.toString().startsWith(runId)) count.tick();
     },
   });
   const consumeMs = await count.done;
@@ -122,6 +137,7 @@ async function busRound(n: number): Promise<Timing> {
     await bus.publishMany(
       TOPIC,
       Array.from({ length: Math.min(BATCH, n - i) }, () => bus.event(TOPIC, body, runId)),
+      (e) => keyOf(runId, e.event_id),
     );
   }
   const publishMs = performance.now() - t0;
@@ -147,7 +163,7 @@ const rate = (ms: number) => (N / ms) * 1000;
 const fmt = (perSecond: number) => `${Math.round(perSecond).toLocaleString('en-US')} msg/s`;
 
 console.log(
-  `bus throughput: ${N.toLocaleString('en-US')} exp.events messages of ${registry.encode(TOPIC, example).length} bytes, batches of ${BATCH}, best of ${ROUNDS} rounds after a warm-up, broker ${config.kafka.brokers.join(',')}`,
+  `bus throughput: ${N.toLocaleString('en-US')} exp.events messages of ${registry.encode(TOPIC, example).length} bytes, batches of ${BATCH}, ${KEYS === 1 ? 'one key (one partition)' : `${KEYS} keys`}, best of ${ROUNDS} rounds after a warm-up, broker ${config.kafka.brokers.join(',')}`,
 );
 const peers = {
   raw: (n: number) => rawRound(n, false),
@@ -185,3 +201,4 @@ for (const [phase, ms] of phases) {
 await producer.disconnect();
 await transport.close();
 await db.destroy();
+await life.cleanup();
