@@ -49,4 +49,10 @@ export const busMigrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0002-inbox-by-time': {
+    async up(db: Kysely<unknown>) {
+      // Rows arrive in time order: a BRIN index finds old ones for pruning at almost no insert cost.
+      await sql`create index processed_events_by_time on exp.processed_events using brin (processed_at)`.execute(db);
+    },
+  },
 };

@@ -3,6 +3,7 @@ export { type BusTables, busMigrations } from './bus-tables.ts';
 export { type Envelope, type EventBody, EventBus } from './event-bus.ts';
 export { AVRO_SINGLE_OBJECT, DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
 export { type HandlerContext, IdempotentConsumer, type SubscribeOptions } from './idempotent-consumer.ts';
+export { pruneInbox } from './inbox-pruner.ts';
 export { KafkajsTransport } from './kafkajs-transport.ts';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 export type { PartitionOffset, ReadOptions, ReadStart, TopicAdmin } from './topic-admin.ts';

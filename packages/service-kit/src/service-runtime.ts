@@ -1,4 +1,12 @@
-import { type BusTables, busMigrations, EventBus, KafkajsTransport, type OutboxRelay, type SubscribeOptions } from '@planner/bus';
+import {
+  type BusTables,
+  busMigrations,
+  EventBus,
+  KafkajsTransport,
+  type OutboxRelay,
+  pruneInbox,
+  type SubscribeOptions,
+} from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
 import { SchemaRegistry, type TopicName } from '@planner/schemas';
 import { BusMetrics, createLogger, startTracing } from '@planner/telemetry';
@@ -8,6 +16,7 @@ import type { Migration } from 'kysely/migration';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { ConfigReader } from './config-reader.ts';
+import { PollingLoop } from './polling-loop.ts';
 import { createServiceApp } from './service-app.ts';
 
 /** What every service reads from its environment besides its own settings. */
@@ -19,7 +28,11 @@ export interface CommonConfig {
   authTokens: string[];
   /** Prefix of every topic and consumer group on the broker (KAFKA_NAMESPACE), for environments sharing a cluster. */
   kafkaNamespace: string;
+  /** How long an event id stays in the inbox (BUS_INBOX_RETENTION_DAYS): a redelivery within it is recognised. */
+  inboxRetentionDays: number;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function readCommonConfig(reader: ConfigReader, defaultPort: number): CommonConfig {
   return {
@@ -29,6 +42,8 @@ export function readCommonConfig(reader: ConfigReader, defaultPort: number): Com
     port: reader.int('PORT', defaultPort, { min: 0, max: 65535 }),
     authTokens: reader.list('AUTH_TOKENS', undefined, { test: /^.{16,}$/, describe: 'at least 16 characters' }),
     kafkaNamespace: reader.string('KAFKA_NAMESPACE', ''),
+    // Longer than Kafka's default topic retention (7 days), so any replay the broker can serve is still deduplicated.
+    inboxRetentionDays: reader.int('BUS_INBOX_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
   };
 }
 
@@ -79,6 +94,21 @@ export class ServiceRuntime<DB> {
       metrics: new BusMetrics(this.metrics),
     });
     this.#relay = this.bus.relay(this.db, { onError: (error) => this.logger.error({ err: error }, 'outbox relay failed; retrying') });
+    this.addWorker(this.#inboxPruner());
+  }
+
+  /** Hourly, deletes inbox rows older than the retention, so the inbox stays the size of its window. */
+  #inboxPruner(): PollingLoop {
+    return new PollingLoop({
+      idleMs: 60 * 60 * 1000,
+      step: async () => {
+        const cutoff = new Date(Date.now() - this.config.inboxRetentionDays * DAY_MS);
+        const deleted = await pruneInbox(this.db, cutoff);
+        if (deleted > 0) this.logger.info({ deleted, before: cutoff.toISOString() }, 'inbox pruned');
+        return false;
+      },
+      onError: (error) => this.logger.error({ err: error }, 'inbox pruning failed; retrying in an hour'),
+    });
   }
 
   /** Applies the bus tables and then the service's own migrations. */
