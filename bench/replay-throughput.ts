@@ -26,7 +26,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createDatabase, migrate } from '@planner/db';
 import { DEFAULT_WORLD_START_MS, generateSyntheticWorld, indexRecipes } from '@planner/domain';
-import { offlineScore, rowMetrics } from '@planner/evaluation';
 import { assertStackReachable, loadStackConfig } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import { HeuristicRuntime, runPolicy } from '@planner/policy-runtime';
@@ -37,6 +36,7 @@ import { loadSyntheticWorld } from '../services/dataset-builder/src/synthetic-lo
 import { datasetBuilderMigrations } from '../services/dataset-builder/src/tables.ts';
 import { readEvaluationSplit } from '../services/replay-evaluator/src/evaluation-rows.ts';
 import { RUNTIME_SPEC_TAG } from '../services/replay-evaluator/src/policy-resolver.ts';
+import { evaluateRow } from '../services/replay-evaluator/src/row-evaluation.ts';
 
 const { values } = parseArgs({
   options: {
@@ -184,19 +184,7 @@ try {
     for (const row of split.rows) await runPolicy(heuristic, row.context);
   });
   const scored = await time(async () => {
-    for (const row of split.rows) {
-      const out = await runPolicy(heuristic, row.context);
-      const m = rowMetrics({
-        context: row.context,
-        plan: out.plan,
-        accepted: row.accepted,
-        actualEdits: row.edits,
-        recipesById: byId,
-        latencyMs: out.latency_ms,
-        costUsd: out.cost_usd,
-      });
-      offlineScore(m);
-    }
+    for (const row of split.rows) await evaluateRow(heuristic, row, byId);
   });
   await startWorker(0);
   await sleep(3000);

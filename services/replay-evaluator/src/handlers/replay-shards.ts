@@ -1,14 +1,13 @@
 import type { EventBus, HandlerContext } from '@planner/bus';
 import { indexRecipes } from '@planner/domain';
-import { offlineScore, rowMetrics } from '@planner/evaluation';
 import type { MlflowClient } from '@planner/mlflow-client';
-import { runPolicy } from '@planner/policy-runtime';
 import type { ReplayShard } from '@planner/schemas';
 import type { Kysely } from 'kysely';
 import type { EvaluationRow, EvaluationSplitCache } from '../evaluation-rows.ts';
 import type { PolicyResolver } from '../policy-resolver.ts';
 import { aggregateReplay } from '../replay-aggregation.ts';
 import { ReplayError } from '../replay-error.ts';
+import { evaluateRow } from '../row-evaluation.ts';
 import type { PolicyRefRow, ReplayTables } from '../tables.ts';
 
 export interface ShardWorkerDeps {
@@ -74,16 +73,7 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
       if (todo.length === 0) continue;
       const runtime = await deps.policies.runtime(policy, shard.dataset_version, split.catalogue);
       await bounded(todo, deps.concurrency, async (row: EvaluationRow) => {
-        const output = await runPolicy(runtime, row.context);
-        const metrics = rowMetrics({
-          context: row.context,
-          plan: output.plan,
-          accepted: row.accepted,
-          actualEdits: row.edits,
-          recipesById,
-          latencyMs: output.latency_ms,
-          costUsd: output.cost_usd,
-        });
+        const { output, metrics, offlineScore } = await evaluateRow(runtime, row, recipesById);
         await deps.db
           .insertInto('exp.offline_replay_results')
           .values({
@@ -97,7 +87,7 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
             plan: output.plan === null ? null : JSON.stringify(output.plan),
             error: output.error,
             metrics: JSON.stringify(metrics),
-            offline_score: offlineScore(metrics),
+            offline_score: offlineScore,
             latency_ms: output.latency_ms,
             cost_usd: output.cost_usd,
           })
