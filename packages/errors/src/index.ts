@@ -1,1 +1,2 @@
-export { CodedError } from './coded-error.ts';
+export { CodedError, type CodedErrorOptions } from './coded-error.ts';
+export { isTransient } from './transient.ts';

@@ -4,6 +4,7 @@ import { CodedError } from '@planner/errors';
 export type SchemaErrorCode =
   | 'WIRE_BAD_MAGIC'
   | 'WIRE_TRUNCATED'
+  | 'WIRE_BODY_INVALID'
   | 'SCHEMA_UNKNOWN_FINGERPRINT'
   | 'SCHEMA_UNKNOWN_TOPIC'
   | 'SCHEMA_INVALID_FILE'

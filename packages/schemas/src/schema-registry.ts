@@ -122,8 +122,17 @@ export class SchemaRegistry {
     }
     const reader = this.latest(topic);
     const body = singleObjectBody(message);
-    if (writer === reader) return { value: reader.type.fromBuffer(body), writer };
-    return { value: reader.type.fromBuffer(body, this.#resolver(reader, writer)), writer };
+    try {
+      if (writer === reader) return { value: reader.type.fromBuffer(body), writer };
+      return { value: reader.type.fromBuffer(body, this.#resolver(reader, writer)), writer };
+    } catch (error) {
+      // avsc throws plain errors for a body cut short ("truncated buffer") or with bytes left over ("trailing data").
+      throw new SchemaError(
+        'WIRE_BODY_INVALID',
+        `the ${body.length}-byte body is not a ${topic} v${writer.version} record: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
   #resolver(reader: TopicSchema, writer: TopicSchema): avro.Resolver {
