@@ -13,6 +13,19 @@ export interface BusTables {
     headers: Record<string, string>;
     created_at: Generated<Date>;
   };
+  /** Outbox messages the broker refused for good, kept with the reason for a person to look at. */
+  'exp.outbox_parked': {
+    id: number;
+    producer: string;
+    topic: string;
+    message_key: string | null;
+    payload: Buffer;
+    headers: Record<string, string>;
+    created_at: Date;
+    parked_at: Generated<Date>;
+    error_code: string;
+    error_message: string;
+  };
   'exp.processed_events': {
     consumer_group: string;
     event_id: string;
@@ -53,6 +66,23 @@ export const busMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // Rows arrive in time order: a BRIN index finds old ones for pruning at almost no insert cost.
       await sql`create index processed_events_by_time on exp.processed_events using brin (processed_at)`.execute(db);
+    },
+  },
+  '0003-outbox-parking': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table exp.outbox_parked (
+          id bigint primary key,
+          producer text not null,
+          topic text not null,
+          message_key text,
+          payload bytea not null,
+          headers jsonb not null,
+          created_at timestamptz not null,
+          parked_at timestamptz not null default now(),
+          error_code text not null,
+          error_message text not null
+        )`.execute(db);
     },
   },
 };

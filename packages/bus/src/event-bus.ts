@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { SchemaRegistry, TopicEvents, TopicName } from '@planner/schemas';
+import { envelopeProblems, SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
 import { type BusMetrics, injectTraceContext, producerSpan } from '@planner/telemetry';
 import type { Kysely, Transaction } from 'kysely';
 import type { BusTables } from './bus-tables.ts';
 import { AVRO_SINGLE_OBJECT, HEADER } from './headers.ts';
 import { IdempotentConsumer, type SubscribeOptions } from './idempotent-consumer.ts';
-import { OutboxRelay } from './outbox-relay.ts';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 import type { Consumption, MessageTransport, OutgoingMessage } from './transport.ts';
 
 /** The fields every event carries, which the bus fills in. */
@@ -46,6 +46,8 @@ export class EventBus {
    * one run stays in order. The active trace context goes into the headers.
    */
   message<T extends TopicName>(topic: T, event: TopicEvents[T], key?: string): OutgoingMessage {
+    const problems = envelopeProblems(event as unknown as Record<string, unknown>);
+    if (problems.length > 0) throw new SchemaError('EVENT_INVALID', `${topic} event envelope: ${problems.join('; ')}`);
     const schema = this.registry.latest(topic);
     return {
       topic,
@@ -93,7 +95,7 @@ export class EventBus {
 
   relay<DB extends BusTables>(
     db: Kysely<DB>,
-    options: { batchSize?: number; idleDelayMs?: number; onError?: (error: unknown) => void } = {},
+    options: Pick<OutboxRelayOptions<DB>, 'batchSize' | 'idleDelayMs' | 'onError' | 'onParked'> = {},
   ): OutboxRelay<DB> {
     return new OutboxRelay<DB>({
       db,

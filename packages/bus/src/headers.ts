@@ -19,6 +19,13 @@ export const DLT_HEADER = {
   errorMessage: 'dlt-error-message',
   attempts: 'dlt-attempts',
   failedAt: 'dlt-failed-at',
+  /** On a record of a message too large to copy whole: 'true', and the value is empty. */
+  valueOmitted: 'dlt-value-omitted',
+  originalSize: 'dlt-original-size',
+  originalSha256: 'dlt-original-sha256',
+  /** The first 64 bytes of the original value, in hex. */
+  originalHead: 'dlt-original-head',
+  copyRefused: 'dlt-copy-refused',
 } as const;
 
 export const AVRO_SINGLE_OBJECT = 'application/vnd.apache.avro.single-object';

@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CodedError } from '@planner/errors';
-import { SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
+import { CodedError, isTransient } from '@planner/errors';
+import { envelopeProblems, SchemaError, type SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
 import { type BusMetrics, consumerSpan } from '@planner/telemetry';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { EventRejected } from './bus-error.ts';
+import { BusError, EventRejected, TransportError } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
 import { DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
-import type { IncomingMessage, MessageTransport } from './transport.ts';
+import type { IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
 
 export interface HandlerContext<DB> {
   /** The transaction the event id is recorded in: write the handler's effects here. */
@@ -15,19 +16,34 @@ export interface HandlerContext<DB> {
   attempt: number;
 }
 
+export interface RetryPolicy {
+  /** Attempts at a handler that fails with a permanent error before dead-lettering (default 3). */
+  attempts?: number;
+  /** First delay between attempts, doubled each time up to 5 s (default 200 ms). */
+  baseDelayMs?: number;
+  /**
+   * How long a handler that fails because a dependency is unavailable (MLflow,
+   * S3, a policy server) is retried before its event is dead-lettered (default
+   * 10 minutes). PostgreSQL and Kafka being away never dead-letters anything:
+   * the partition waits until they are back.
+   */
+  transientBudgetMs?: number;
+}
+
 export interface SubscribeOptions<T extends TopicName, DB> {
   groupId: string;
   topic: T;
   db: Kysely<DB & BusTables>;
   handler: (event: TopicEvents[T], context: HandlerContext<DB>) => Promise<void>;
-  /** Attempts before dead-lettering (default 3), first delay doubled each time (default 200 ms). */
-  retry?: { attempts?: number; baseDelayMs?: number };
+  retry?: RetryPolicy;
   fromBeginning?: boolean;
   /** Most messages handled in one transaction (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
   /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
   afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
   onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number }) => void;
+  /** Called each time the partition waits for a dependency to come back. */
+  onWait?: (message: IncomingMessage, error: unknown, waitMs: number) => void;
 }
 
 interface Decoded<T extends TopicName> {
@@ -35,12 +51,38 @@ interface Decoded<T extends TopicName> {
   event: TopicEvents[T];
 }
 
+/** A handler's own failure, told apart from the bus's (the inbox write, the transaction itself). */
+class HandlerFailed extends Error {}
+
+const MAX_DELAY_MS = 5000;
+const DEFAULT_TRANSIENT_BUDGET_MS = 10 * 60 * 1000;
+/** Bytes of an uncopyable message kept in its dead-letter record, for a person to recognise it. */
+const HEAD_BYTES = 64;
+
+function describe(error: unknown): { code: string; text: string } {
+  return {
+    code: error instanceof CodedError ? error.code : 'HANDLER_FAILED',
+    text: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** The inbox key that records "the message at this position was dead-lettered", so a redelivery does not send it again. */
+function deadLetteredKey(message: IncomingMessage): string {
+  return `dead-lettered:${message.topic}/${message.partition}/${message.offset}`;
+}
+
 /**
  * Processes messages so that each event's effects happen once: the event id is
  * inserted into exp.processed_events in the same transaction as the handler's
  * writes. A batch of messages shares one transaction; if any handler fails, the
- * batch rolls back and its messages are redone one by one, each with bounded
- * retries and, at the end, the dead-letter topic.
+ * batch rolls back and its messages are redone one by one. Failures are
+ * sorted by what retrying can do:
+ * - a message that does not decode, at any byte, is dead-lettered once, at once;
+ * - PostgreSQL or Kafka unavailable: the partition waits (with backoff) and
+ *   goes on where it was once they are back; nothing is dead-lettered;
+ * - a handler failing on an unavailable dependency: retried for the transient
+ *   budget, then dead-lettered with the reason;
+ * - a handler failing otherwise: a few attempts, then dead-lettered.
  */
 export class IdempotentConsumer<T extends TopicName, DB> {
   readonly #options: SubscribeOptions<T, DB>;
@@ -60,36 +102,47 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     this.#metrics = deps.metrics;
   }
 
-  readonly handleBatch = async (messages: IncomingMessage[]): Promise<void> => {
+  readonly handleBatch = async (messages: IncomingMessage[], signal: AbortSignal): Promise<void> => {
     const decoded: Decoded<T>[] = [];
     for (const message of messages) {
-      const event = await this.#decode(message);
+      const event = await this.#decode(message, signal);
       if (event) decoded.push({ message, event });
     }
     if (decoded.length === 0) return;
     let outcomes: boolean[];
     try {
-      outcomes = await this.#db.transaction().execute((trx) => this.#processTogether(trx, decoded));
-    } catch {
+      outcomes = await this.#untilAvailable(decoded[0]?.message as IncomingMessage, signal, () =>
+        this.#db.transaction().execute((trx) => this.#processTogether(trx, decoded)),
+      );
+    } catch (error) {
+      if (!(error instanceof HandlerFailed)) throw error;
       // A handler failed and the shared transaction rolled back: redo one by one.
-      for (const item of decoded) await this.#processAlone(item);
+      for (const item of decoded) await this.#processAlone(item, signal);
       return;
     }
     for (const [i, item] of decoded.entries()) this.#committed(item, outcomes[i] === true);
   };
 
-  async #decode(message: IncomingMessage): Promise<TopicEvents[T] | undefined> {
+  /** The event, or undefined when the message was dead-lettered because it is not one. */
+  async #decode(message: IncomingMessage, signal: AbortSignal): Promise<TopicEvents[T] | undefined> {
     if (!message.value || message.value.length === 0) {
-      await this.#deadLetter(message, 'MESSAGE_EMPTY', 'message has no value', 0);
+      await this.#deadLetterOnce(message, 'MESSAGE_EMPTY', 'message has no value', 0, signal);
       return undefined;
     }
+    let event: TopicEvents[T];
     try {
-      return this.#registry.decode(this.#options.topic, message.value).value as TopicEvents[T];
+      event = this.#registry.decode(this.#options.topic, message.value).value as TopicEvents[T];
     } catch (error) {
       if (!(error instanceof SchemaError)) throw error;
-      await this.#deadLetter(message, error.code, error.message, 0);
+      await this.#deadLetterOnce(message, error.code, error.message, 0, signal);
       return undefined;
     }
+    const problems = envelopeProblems(event as unknown as Record<string, unknown>);
+    if (problems.length > 0) {
+      await this.#deadLetterOnce(message, 'EVENT_ENVELOPE_INVALID', problems.join('; '), 0, signal);
+      return undefined;
+    }
+    return event;
   }
 
   /** One transaction for the batch; returns, per message, whether it was new. */
@@ -113,47 +166,111 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     for (const item of items) {
       // The same event twice in one batch: only its first occurrence is new.
       const isNew = fresh.delete(item.event.event_id);
-      if (isNew)
-        await this.#traced(item.message, () =>
-          this.#options.handler(item.event, { trx: trx as unknown as Transaction<DB & BusTables>, message: item.message, attempt: 1 }),
-        );
+      if (isNew) await this.#handle(trx, item, 1);
       outcomes.push(isNew);
     }
     return outcomes;
   }
 
-  async #processAlone({ message, event }: Decoded<T>): Promise<void> {
-    const { groupId, handler } = this.#options;
+  async #handle(trx: Transaction<BusTables>, { message, event }: Decoded<T>, attempt: number): Promise<void> {
+    try {
+      await this.#traced(message, () =>
+        this.#options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt }),
+      );
+    } catch (error) {
+      throw new HandlerFailed('handler failed', { cause: error });
+    }
+  }
+
+  async #processAlone(item: Decoded<T>, signal: AbortSignal): Promise<void> {
+    const { groupId } = this.#options;
+    const { message, event } = item;
     const attempts = this.#options.retry?.attempts ?? 3;
     const baseDelayMs = this.#options.retry?.baseDelayMs ?? 200;
+    const budgetMs = this.#options.retry?.transientBudgetMs ?? DEFAULT_TRANSIENT_BUDGET_MS;
+    const firstFailure = Date.now();
+    let permanentFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const isNew = await this.#db.transaction().execute(async (trx) => {
-          const inserted = await trx
-            .insertInto('exp.processed_events')
-            .values({
-              consumer_group: groupId,
-              event_id: event.event_id,
-              topic: message.topic,
-              partition: message.partition,
-              offset: Number(message.offset),
-            })
-            .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
-            .executeTakeFirst();
-          if (inserted.numInsertedOrUpdatedRows === 0n) return false;
-          await this.#traced(message, () => handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt }));
-          return true;
-        });
-        this.#committed({ message, event }, isNew);
+        const outcome = await this.#untilAvailable(message, signal, () =>
+          this.#db.transaction().execute(async (trx) => {
+            // Dead-lettered at this position before (then redelivered): it is not handled or sent again.
+            if (await this.#recorded(trx, deadLetteredKey(message))) return 'duplicate' as const;
+            const inserted = await trx
+              .insertInto('exp.processed_events')
+              .values({
+                consumer_group: groupId,
+                event_id: event.event_id,
+                topic: message.topic,
+                partition: message.partition,
+                offset: Number(message.offset),
+              })
+              .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
+              .executeTakeFirst();
+            if (inserted.numInsertedOrUpdatedRows === 0n) return 'duplicate' as const;
+            await this.#handle(trx, item, attempt);
+            return 'processed' as const;
+          }),
+        );
+        this.#committed(item, outcome === 'processed');
         return;
       } catch (error) {
+        if (!(error instanceof HandlerFailed)) throw error;
+        const cause = error.cause;
         this.#metrics?.handlerFailures.inc({ topic: message.topic });
-        const code = error instanceof CodedError ? error.code : 'HANDLER_FAILED';
-        const text = error instanceof Error ? error.message : String(error);
-        if (error instanceof EventRejected || attempt >= attempts) return this.#deadLetter(message, code, text, attempt);
-        await sleep(baseDelayMs * 2 ** (attempt - 1));
+        const { code, text } = describe(cause);
+        if (cause instanceof EventRejected) return this.#deadLetterOnce(message, code, text, attempt, signal);
+        if (isTransient(cause)) {
+          if (Date.now() - firstFailure >= budgetMs) {
+            const budget = `still failing after the ${Math.round(budgetMs / 1000)} s budget for unavailable dependencies`;
+            return this.#deadLetterOnce(message, code, `${text} (${budget})`, attempt, signal);
+          }
+          await this.#wait(message, cause, Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (attempt - 1)), signal);
+          continue;
+        }
+        permanentFailures++;
+        if (permanentFailures >= attempts) return this.#deadLetterOnce(message, code, text, attempt, signal);
+        await this.#wait(message, undefined, Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (permanentFailures - 1)), signal);
       }
     }
+  }
+
+  /**
+   * Runs `operation` until it succeeds or fails for a reason other than
+   * PostgreSQL or Kafka being unavailable; while they are, waits with backoff
+   * (the partition holds its place). Handler failures pass straight through.
+   */
+  async #untilAvailable<R>(message: IncomingMessage, signal: AbortSignal, operation: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (error instanceof HandlerFailed || !isTransient(error)) throw error;
+        await this.#wait(message, error, Math.min(MAX_DELAY_MS, 200 * 2 ** (attempt - 1)), signal);
+      }
+    }
+  }
+
+  async #wait(message: IncomingMessage, cause: unknown, ms: number, signal: AbortSignal): Promise<void> {
+    if (cause !== undefined) {
+      this.#metrics?.dependencyWaits.inc({ topic: message.topic });
+      this.#options.onWait?.(message, cause, ms);
+    }
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      throw new BusError('CONSUMER_STOPPING', `stopped while waiting to retry ${message.topic}/${message.partition}@${message.offset}`);
+    }
+  }
+
+  async #recorded(db: Kysely<BusTables> | Transaction<BusTables>, key: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('exp.processed_events')
+      .select('event_id')
+      .where('consumer_group', '=', this.#options.groupId)
+      .where('event_id', '=', key)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Runs a handler call in a consumer span continuing the sender's trace, and times it. */
@@ -176,28 +293,78 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     this.#options.afterCommit?.(event, { duplicate: !isNew });
   }
 
-  async #deadLetter(message: IncomingMessage, code: string, text: string, attempts: number): Promise<void> {
-    await this.#transport.send([
-      {
-        topic: deadLetterTopic(message.topic),
-        key: message.key?.toString() ?? null,
-        value: message.value ?? Buffer.alloc(0),
-        headers: {
-          ...message.headers,
-          [DLT_HEADER.originalTopic]: message.topic,
-          [DLT_HEADER.originalPartition]: String(message.partition),
-          [DLT_HEADER.originalOffset]: message.offset,
-          [DLT_HEADER.originalTimestamp]: message.timestamp,
-          [DLT_HEADER.consumerGroup]: this.#options.groupId,
-          [DLT_HEADER.errorCode]: code,
-          [DLT_HEADER.errorMessage]: text.slice(0, 2000),
-          [DLT_HEADER.attempts]: String(attempts),
-          [DLT_HEADER.failedAt]: new Date().toISOString(),
-        },
-      },
-    ]);
+  /**
+   * Sends the message to `<topic>.dlt` unless this group dead-lettered the
+   * same position before (a redelivery after a crash or rebalance), then
+   * records that it did. Sending before recording: a crash between the two
+   * sends one duplicate letter, never loses one.
+   */
+  async #deadLetterOnce(message: IncomingMessage, code: string, text: string, attempts: number, signal: AbortSignal): Promise<void> {
+    const key = deadLetteredKey(message);
+    if (await this.#untilAvailable(message, signal, () => this.#recorded(this.#db, key))) {
+      this.#metrics?.consumed.inc({ topic: message.topic, outcome: 'duplicate' });
+      return;
+    }
+    await this.#untilAvailable(message, signal, () => this.#sendDeadLetter(message, code, text, attempts));
+    await this.#untilAvailable(message, signal, () =>
+      this.#db
+        .insertInto('exp.processed_events')
+        .values({
+          consumer_group: this.#options.groupId,
+          event_id: key,
+          topic: message.topic,
+          partition: message.partition,
+          offset: Number(message.offset),
+        })
+        .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
+        .execute(),
+    );
     this.#metrics?.deadLettered.inc({ topic: message.topic, code });
     this.#metrics?.consumed.inc({ topic: message.topic, outcome: 'dead_lettered' });
     this.#options.onDeadLetter?.(message, { code, message: text, attempts });
+  }
+
+  /**
+   * The whole message with headers saying where it came from and why; when the
+   * broker refuses the copy (the original was already near its size limit), a
+   * record of it instead: origin, size, SHA-256 and first bytes, value omitted.
+   */
+  async #sendDeadLetter(message: IncomingMessage, code: string, text: string, attempts: number): Promise<void> {
+    const origin = {
+      [DLT_HEADER.originalTopic]: message.topic,
+      [DLT_HEADER.originalPartition]: String(message.partition),
+      [DLT_HEADER.originalOffset]: message.offset,
+      [DLT_HEADER.originalTimestamp]: message.timestamp,
+      [DLT_HEADER.consumerGroup]: this.#options.groupId,
+      [DLT_HEADER.errorCode]: code,
+      [DLT_HEADER.errorMessage]: text.slice(0, 2000),
+      [DLT_HEADER.attempts]: String(attempts),
+      [DLT_HEADER.failedAt]: new Date().toISOString(),
+    };
+    const topic = deadLetterTopic(message.topic);
+    const key = message.key?.toString() ?? null;
+    const copy: OutgoingMessage = { topic, key, value: message.value ?? Buffer.alloc(0), headers: { ...message.headers, ...origin } };
+    try {
+      await this.#transport.send([copy]);
+    } catch (error) {
+      if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
+      const value = message.value ?? Buffer.alloc(0);
+      const headerBytes = Object.entries(message.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+      await this.#transport.send([
+        {
+          topic,
+          key: key !== null && key.length <= 256 ? key : null,
+          value: Buffer.alloc(0),
+          headers: {
+            ...origin,
+            [DLT_HEADER.valueOmitted]: 'true',
+            [DLT_HEADER.originalSize]: String(value.length + headerBytes),
+            [DLT_HEADER.originalSha256]: createHash('sha256').update(value).digest('hex'),
+            [DLT_HEADER.originalHead]: value.subarray(0, HEAD_BYTES).toString('hex'),
+            [DLT_HEADER.copyRefused]: error.message.slice(0, 500),
+          },
+        },
+      ]);
+    }
   }
 }

@@ -1,50 +1,67 @@
 import { randomUUID } from 'node:crypto';
 import type { PartitionLag } from '@planner/telemetry';
-import { type IHeaders, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { TransportError } from './bus-error.ts';
+import { readHeaders, SupervisedConsumer } from './kafkajs-consumer.ts';
 import type { PartitionOffset, ReadOptions, TopicAdmin } from './topic-admin.ts';
-import type { ConsumeOptions, Consumption, Headers, IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
+import type { ConsumeOptions, Consumption, IncomingMessage, MessageTransport, OutgoingMessage, TransportLog } from './transport.ts';
 
-/**
- * Messages handed to the consumer at once: one database transaction each. The
- * transaction's fixed cost (BEGIN, COMMIT and its WAL flush) is what bounds the
- * idempotent consumer, so batches are as large as a fetch usually brings.
- */
-const MAX_HANDLED_TOGETHER = 1000;
-const PARTITIONS_IN_PARALLEL = 3;
+/** Broker answers that no retry can change: the message itself (or the producer's rights) is the problem. */
+const REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'POLICY_VIOLATION',
+]);
 
-function readHeaders(headers: IHeaders | undefined): Headers {
-  const result: Headers = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) result[name] = first.toString();
-  }
-  return result;
+/** The refusal type in a kafkajs error, its causes or its aggregated errors; undefined when there is none. */
+function refusalOf(error: unknown, depth = 0): string | undefined {
+  if (!(error instanceof Object) || depth > 8) return undefined;
+  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof type === 'string' && REFUSALS.has(type)) return type;
+  if (Array.isArray(errors)) for (const inner of errors) if (refusalOf(inner, depth + 1)) return refusalOf(inner, depth + 1);
+  return refusalOf(cause, depth + 1);
 }
+
+const LEVELS: Record<number, Parameters<TransportLog>[0]> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** JSON lines on stderr, so tools that print data on stdout (the topic CLI) stay parseable. */
+const stderrLog: TransportLog = (level, message, fields) =>
+  process.stderr.write(`${JSON.stringify({ level, logger: 'kafkajs', msg: message, ...fields })}\n`);
 
 /** The kafkajs implementation of the transport and topic-admin ports. */
 export class KafkajsTransport implements MessageTransport, TopicAdmin {
   readonly #kafka: Kafka;
   readonly #namespace: string;
+  readonly #log: TransportLog;
   readonly #consumers = new Set<Consumption>();
   #producer: Promise<Producer> | undefined;
 
   /**
    * `namespace` prefixes every topic and consumer group on the broker, so
    * several environments (or test runs) can share one cluster; callers keep
-   * using the catalogue's names.
+   * using the catalogue's names. `log` receives the client's own warnings and
+   * errors (a service passes its logger).
    */
-  constructor(options: { brokers: string[]; clientId: string; namespace?: string }) {
+  constructor(options: { brokers: string[]; clientId: string; namespace?: string; log?: TransportLog }) {
     this.#namespace = options.namespace ?? '';
+    this.#log = options.log ?? stderrLog;
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      // To stderr, so tools that print data on stdout (the topic CLI) stay parseable.
       logCreator:
         () =>
-        ({ level, log }) =>
-          process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', ...log })}\n`),
+        ({ level, log: { message, timestamp: _timestamp, logger: _logger, ...fields } }) =>
+          this.#log(LEVELS[level] ?? 'info', String(message), fields),
     });
   }
 
@@ -71,83 +88,63 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       });
       await producer.connect();
       return producer;
-    })();
+    })().catch((error) => {
+      // A producer that could not connect is not kept: the next send tries again.
+      this.#producer = undefined;
+      throw error;
+    });
     return this.#producer;
   }
 
   async send(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const producer = await this.#connectedProducer();
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic);
       if (list) list.push(message);
       else byTopic.set(message.topic, [message]);
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic: this.#physical(topic),
-        messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      })),
-    });
+    try {
+      const producer = await this.#connectedProducer();
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic: this.#physical(topic),
+          messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        })),
+      });
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal) throw new TransportError('MESSAGE_REFUSED', `the broker refused the message: ${refusal}`, { cause: error });
+      // A broker that restarted may no longer know this idempotent producer's id: start the next send with a new one.
+      void this.#resetProducer();
+      throw new TransportError('BROKER_UNAVAILABLE', `could not send to Kafka: ${(error as Error).message}`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+  }
+
+  async #resetProducer(): Promise<void> {
+    const producer = this.#producer;
+    this.#producer = undefined;
+    await (await producer?.catch(() => undefined))?.disconnect().catch(() => undefined);
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
-    const consumer = this.#kafka.consumer({
-      groupId: this.#group(options.groupId),
-      sessionTimeout: 15_000,
-      heartbeatInterval: 1_000,
-      // How long an empty fetch waits on the broker. A message ends the wait at once, so this
-      // bounds only idle polling and how long joining (first fetch) and leaving take: the
-      // default 5 s made every consumer start and stop take 5 s.
-      maxWaitTimeInMs: 1_000,
+    const member = new SupervisedConsumer(this.#kafka, {
+      ...options,
+      physicalGroup: this.#group(options.groupId),
+      physicalTopics: options.topics.map((t) => this.#physical(t)),
+      logical: (topic) => this.#logical(topic),
+      log: this.#log,
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map((t) => this.#physical(t)), fromBeginning: options.fromBeginning });
-    // Resolve once the member joined and fetched: from then on its start offsets are fixed.
-    const fetching = new Promise<void>((resolve) => {
-      const remove = consumer.on(consumer.events.FETCH, () => {
-        remove();
-        resolve();
-      });
-    });
-    await consumer.run({
-      // Offsets are resolved only after handleBatch resolved, and committed every second,
-      // every 100 messages and when leaving the group: at-least-once, without a broker
-      // round trip per message.
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      autoCommitThreshold: 100,
-      // Partitions are independent: handle a few at once (order holds within each).
-      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const size = options.maxBatchSize ?? MAX_HANDLED_TOGETHER;
-        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += size) {
-          const chunk = batch.messages.slice(i, i + size);
-          await options.handleBatch(
-            chunk.map((message) => ({
-              topic: this.#logical(batch.topic),
-              partition: batch.partition,
-              offset: message.offset,
-              timestamp: message.timestamp,
-              key: message.key,
-              value: message.value,
-              headers: readHeaders(message.headers),
-            })),
-          );
-          resolveOffset((chunk.at(-1) as { offset: string }).offset);
-          await heartbeat();
-        }
-      },
-    });
-    await fetching;
+    await member.start();
     const consumption: Consumption = {
+      health: () => member.health(),
       stop: async () => {
         this.#consumers.delete(consumption);
-        // disconnect() lets the message in hand finish, then leaves the group.
-        await consumer.disconnect();
+        await member.stop();
       },
     };
     this.#consumers.add(consumption);

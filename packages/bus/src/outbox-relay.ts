@@ -1,8 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusMetrics } from '@planner/telemetry';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { TransportError } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
 import type { MessageTransport } from './transport.ts';
+
+export interface ParkedMessage {
+  id: number;
+  topic: string;
+  bytes: number;
+  reason: string;
+}
 
 export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
   db: Kysely<DB>;
@@ -13,6 +21,8 @@ export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
   idleDelayMs?: number;
   metrics?: BusMetrics;
   onError?: (error: unknown) => void;
+  /** Told about each message the broker refused for good and that was moved to exp.outbox_parked. */
+  onParked?: (message: ParkedMessage) => void;
 }
 
 /**
@@ -21,9 +31,12 @@ export interface OutboxRelayOptions<DB extends BusTables = BusTables> {
  * producer sends at a time (per-key order holds across replicas), and a row is
  * deleted only after the broker acknowledged it. A crash between the two
  * re-sends the row on restart; consumers drop the duplicate by event id.
+ * A message the broker refuses for good (too large, invalid) is moved to
+ * exp.outbox_parked with the reason, so it never blocks the ones behind it.
  */
 export class OutboxRelay<DB extends BusTables = BusTables> {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'onError' | 'metrics'>> & Pick<OutboxRelayOptions, 'onError' | 'metrics'>;
+  readonly #options: Required<Omit<OutboxRelayOptions, 'onError' | 'onParked' | 'metrics'>> &
+    Pick<OutboxRelayOptions, 'onError' | 'onParked' | 'metrics'>;
   #running: Promise<void> | undefined;
   #stopping = false;
 
@@ -45,7 +58,7 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
 
   /** Sends one batch; returns how many rows it relayed (0 when idle or another relay holds the lock). */
   async relayOnce(): Promise<number> {
-    const { db, transport, producer, batchSize } = this.#options;
+    const { db, producer, batchSize } = this.#options;
     return db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${producer}`})) as locked`.execute(
         trx,
@@ -60,27 +73,74 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
         .forUpdate()
         .execute();
       if (rows.length === 0) return 0;
-      await transport.send(rows.map((r) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers })));
-      for (const row of rows) this.#options.metrics?.produced.inc({ topic: row.topic });
-      await trx
-        .deleteFrom('exp.outbox')
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
+      const sent = await this.#send(trx, rows);
+      for (const row of sent) this.#options.metrics?.produced.inc({ topic: row.topic });
+      if (sent.length > 0) {
+        await trx
+          .deleteFrom('exp.outbox')
+          .where(
+            'id',
+            'in',
+            sent.map((r) => r.id),
+          )
+          .execute();
+      }
       return rows.length;
     });
   }
 
-  async backlog(): Promise<number> {
+  /** Sends the rows; the ones the broker acknowledged are returned, the ones it refused for good are parked. */
+  async #send<R extends { id: number; topic: string; message_key: string | null; payload: Buffer; headers: Record<string, string> }>(
+    trx: Transaction<BusTables>,
+    rows: R[],
+  ): Promise<R[]> {
+    const message = (r: R) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers });
+    try {
+      await this.#options.transport.send(rows.map(message));
+      return rows;
+    } catch (error) {
+      if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
+    }
+    // Some message of the batch was refused: find which, one at a time, in order.
+    const sent: R[] = [];
+    for (const row of rows) {
+      try {
+        await this.#options.transport.send([message(row)]);
+        sent.push(row);
+      } catch (error) {
+        if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
+        await this.#park(trx, row.id, error);
+        const bytes = row.payload.length + Object.entries(row.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+        this.#options.metrics?.outboxParked.inc({ producer: this.#options.producer, topic: row.topic });
+        this.#options.onParked?.({ id: row.id, topic: row.topic, bytes, reason: error.message });
+      }
+    }
+    return sent;
+  }
+
+  async #park(trx: Transaction<BusTables>, id: number, error: TransportError): Promise<void> {
+    await sql`
+      with moved as (delete from exp.outbox where id = ${id} returning *)
+      insert into exp.outbox_parked (id, producer, topic, message_key, payload, headers, created_at, error_code, error_message)
+      select id, producer, topic, message_key, payload, headers, created_at, ${error.code}, ${error.message} from moved`.execute(trx);
+  }
+
+  /** Rows waiting, and the age in seconds of the oldest (0 when none). */
+  async backlog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
     const row = await this.#options.db
       .selectFrom('exp.outbox')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .select((eb) => [eb.fn.countAll<number>().as('count'), sql<number | null>`extract(epoch from now() - min(created_at))`.as('age')])
       .where('producer', '=', this.#options.producer)
       .executeTakeFirstOrThrow();
-    return Number(row.count);
+    return { rows: Number(row.count), oldestAgeSeconds: Number(row.age ?? 0) };
+  }
+
+  async #updateBacklog(): Promise<void> {
+    const { metrics, producer } = this.#options;
+    if (!metrics) return;
+    const { rows, oldestAgeSeconds } = await this.backlog();
+    metrics.outboxBacklog.set({ producer }, rows);
+    metrics.outboxOldestAge.set({ producer }, oldestAgeSeconds);
   }
 
   async #loop(): Promise<void> {
@@ -88,11 +148,13 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
       try {
         const sent = await this.relayOnce();
         if (sent < this.#options.batchSize) {
-          this.#options.metrics?.outboxBacklog.set({ producer: this.#options.producer }, await this.backlog());
+          await this.#updateBacklog();
           await sleep(this.#options.idleDelayMs);
         }
       } catch (error) {
         this.#options.onError?.(error);
+        // The backlog grows while the broker or the database is away: keep the gauges honest (when the database answers).
+        await this.#updateBacklog().catch(() => undefined);
         await sleep(Math.max(this.#options.idleDelayMs, 1000));
       }
     }

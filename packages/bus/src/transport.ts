@@ -30,23 +30,38 @@ export interface ConsumeOptions {
   topics: string[];
   /** Where a group with no committed offset starts. */
   fromBeginning: boolean;
-  /** Most messages handed to handleBatch at once (default 1000); 1 for slow handlers, so heartbeats go out between messages. */
+  /** Most messages handed to handleBatch at once (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
   /**
    * Called with consecutive messages of one partition, in order. When it
    * resolves their offsets are marked for the next commit (soon, and always
-   * before leaving the group); when it rejects they are delivered again.
+   * before leaving the group); when it rejects they are delivered again. The
+   * member stays in its group however long the call takes; `signal` aborts
+   * when the consumer stops or loses the partition, so a call waiting out an
+   * outage can give up (and its messages are delivered again later).
    */
-  handleBatch(messages: IncomingMessage[]): Promise<void>;
+  handleBatch(messages: IncomingMessage[], signal: AbortSignal): Promise<void>;
+}
+
+export interface ConsumerHealth {
+  healthy: boolean;
+  /** Why not, for /readyz. */
+  reason?: string;
 }
 
 export interface Consumption {
+  /** Whether the member is in its group and fetching (it restarts itself after any crash). */
+  health(): ConsumerHealth;
   /** Finishes the message in hand, commits, and leaves the group. */
   stop(): Promise<void>;
 }
 
 export interface MessageTransport {
-  /** Sends in order; resolves when the broker acknowledged every message. */
+  /**
+   * Sends in order; resolves when the broker acknowledged every message.
+   * Rejects with a TransportError: `MESSAGE_REFUSED` (retryable false) when
+   * the broker will never take a message, `BROKER_UNAVAILABLE` otherwise.
+   */
   send(messages: OutgoingMessage[]): Promise<void>;
   /** Resolves once the member has joined its group and is fetching. */
   consume(options: ConsumeOptions): Promise<Consumption>;
@@ -54,3 +69,6 @@ export interface MessageTransport {
   consumerLag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
+
+/** Where the transport's client logs go (a service passes its logger, so levels and format are the service's). */
+export type TransportLog = (level: 'error' | 'warn' | 'info' | 'debug', message: string, fields: Record<string, unknown>) => void;

@@ -1,6 +1,7 @@
 import {
   type BusTables,
   busMigrations,
+  type Consumption,
   EventBus,
   KafkajsTransport,
   type OutboxRelay,
@@ -30,6 +31,12 @@ export interface CommonConfig {
   kafkaNamespace: string;
   /** How long an event id stays in the inbox (BUS_INBOX_RETENTION_DAYS): a redelivery within it is recognised. */
   inboxRetentionDays: number;
+  /**
+   * How long work that fails because MLflow, S3 or another remote dependency
+   * is unavailable keeps being retried before it is given up (dead-lettered,
+   * marked failed): DEPENDENCY_RETRY_BUDGET_SECONDS, default 600.
+   */
+  dependencyBudgetSeconds: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -44,6 +51,7 @@ export function readCommonConfig(reader: ConfigReader, defaultPort: number): Com
     kafkaNamespace: reader.string('KAFKA_NAMESPACE', ''),
     // Longer than Kafka's default topic retention (7 days), so any replay the broker can serve is still deduplicated.
     inboxRetentionDays: reader.int('BUS_INBOX_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
+    dependencyBudgetSeconds: reader.int('DEPENDENCY_RETRY_BUDGET_SECONDS', 600, { min: 1, max: 7 * 24 * 3600 }),
   };
 }
 
@@ -71,8 +79,8 @@ export class ServiceRuntime<DB> {
   readonly #transport: KafkajsTransport;
   readonly #relay: OutboxRelay<DB & BusTables>;
   readonly #tracing: { shutdown(): Promise<void> };
-  readonly #subscriptions: (() => Promise<{ stop(): Promise<void> }>)[] = [];
-  readonly #running: { stop(): Promise<void> }[] = [];
+  readonly #subscriptions: (() => Promise<Consumption>)[] = [];
+  readonly #running: Consumption[] = [];
   readonly #workers: Worker[] = [];
   #app: FastifyInstance | undefined;
 
@@ -81,11 +89,14 @@ export class ServiceRuntime<DB> {
     this.config = options.config;
     this.logger = options.logger ?? createLogger(options.name);
     this.#tracing = startTracing({ serviceName: options.name });
-    this.db = createDatabase<DB & BusTables>(options.config.databaseUrl);
+    this.db = createDatabase<DB & BusTables>(options.config.databaseUrl, {
+      onConnectionError: (error) => this.logger.warn({ err: error }, 'a PostgreSQL connection was lost; the pool reconnects'),
+    });
     this.#transport = new KafkajsTransport({
       brokers: options.config.kafkaBrokers,
       clientId: options.name,
       namespace: options.config.kafkaNamespace,
+      log: (level, message, fields) => this.logger[level]({ ...fields, component: 'kafkajs' }, message),
     });
     this.bus = new EventBus({
       transport: this.#transport,
@@ -93,7 +104,11 @@ export class ServiceRuntime<DB> {
       producer: options.name,
       metrics: new BusMetrics(this.metrics),
     });
-    this.#relay = this.bus.relay(this.db, { onError: (error) => this.logger.error({ err: error }, 'outbox relay failed; retrying') });
+    this.#relay = this.bus.relay(this.db, {
+      onError: (error) => this.logger.error({ err: error }, 'outbox relay failed; retrying'),
+      onParked: (parked) =>
+        this.logger.error({ outbox: parked }, 'the broker refused an outbox message for good; parked in exp.outbox_parked'),
+    });
     this.addWorker(this.#inboxPruner());
   }
 
@@ -121,9 +136,15 @@ export class ServiceRuntime<DB> {
     this.#subscriptions.push(() =>
       this.bus.subscribe({
         ...options,
+        retry: { transientBudgetMs: this.config.dependencyBudgetSeconds * 1000, ...options.retry },
         db: this.db,
         onDeadLetter: (message, error) =>
           this.logger.warn({ topic: options.topic, offset: message.offset, partition: message.partition, error }, 'event dead-lettered'),
+        onWait: (message, error, waitMs) =>
+          this.logger.warn(
+            { topic: options.topic, partition: message.partition, offset: message.offset, err: error, retry_in_ms: waitMs },
+            'a dependency is unavailable; the partition waits',
+          ),
       } as SubscribeOptions<T, DB>),
     );
   }
@@ -146,6 +167,10 @@ export class ServiceRuntime<DB> {
         },
         kafka: async () => {
           await this.#transport.consumerLag(`${this.name}-readiness`, ['dataset.ready']);
+        },
+        consumers: async () => {
+          const unhealthy = this.#running.map((c) => c.health()).filter((h) => !h.healthy);
+          if (unhealthy.length > 0) throw new Error(unhealthy.map((h) => h.reason).join('; '));
         },
         ...readiness,
       },

@@ -26,9 +26,12 @@ test('the common settings: defaults, and an inbox retention of 30 days unless se
     authTokens: ['a-token-of-sixteen-chars'],
     kafkaNamespace: '',
     inboxRetentionDays: 30,
+    dependencyBudgetSeconds: 600,
   });
-  const custom = new ConfigReader({ ...required, BUS_INBOX_RETENTION_DAYS: '8' });
-  assert.equal(readCommonConfig(custom, 8081).inboxRetentionDays, 8);
+  const custom = new ConfigReader({ ...required, BUS_INBOX_RETENTION_DAYS: '8', DEPENDENCY_RETRY_BUDGET_SECONDS: '90' });
+  const config = readCommonConfig(custom, 8081);
+  assert.equal(config.inboxRetentionDays, 8);
+  assert.equal(config.dependencyBudgetSeconds, 90);
 });
 
 test('an inbox retention under a day stops start-up naming the variable', () => {

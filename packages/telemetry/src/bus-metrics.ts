@@ -16,6 +16,9 @@ export class BusMetrics {
   readonly deadLettered: Counter<'topic' | 'code'>;
   readonly handlerDuration: Histogram<'topic'>;
   readonly outboxBacklog: Gauge<'producer'>;
+  readonly outboxOldestAge: Gauge<'producer'>;
+  readonly outboxParked: Counter<'producer' | 'topic'>;
+  readonly dependencyWaits: Counter<'topic'>;
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
 
   constructor(registry: Registry) {
@@ -55,6 +58,24 @@ export class BusMetrics {
       name: 'planner_bus_outbox_backlog',
       help: 'Outbox rows not yet acknowledged by the broker.',
       labelNames: ['producer'],
+      registers,
+    });
+    this.outboxOldestAge = new Gauge({
+      name: 'planner_bus_outbox_oldest_age_seconds',
+      help: 'Age of the oldest outbox row not yet acknowledged by the broker (0 when the outbox is empty).',
+      labelNames: ['producer'],
+      registers,
+    });
+    this.outboxParked = new Counter({
+      name: 'planner_bus_outbox_parked_total',
+      help: 'Outbox messages the broker refused for good (e.g. too large), moved to exp.outbox_parked so later ones can leave.',
+      labelNames: ['producer', 'topic'],
+      registers,
+    });
+    this.dependencyWaits = new Counter({
+      name: 'planner_bus_dependency_waits_total',
+      help: 'Times a consumer paused its partition because a dependency (PostgreSQL, Kafka, MLflow, S3) was unavailable.',
+      labelNames: ['topic'],
       registers,
     });
     const sources = this.#lagSources;
