@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
+import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { FIELD_LIMITS } from '@planner/schemas';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { collectDefaultMetrics, Histogram, type Registry } from 'prom-client';
 import { errorResponseSchema, HttpError } from './http-errors.ts';
 
@@ -19,6 +21,43 @@ export interface ServiceAppOptions {
 
 const OPEN_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const READINESS_TIMEOUT_MS = 2000;
+
+/**
+ * The longest path parameter the router passes on to a route (fastify's
+ * default is 100). Above every documented limit, so an over-long id reaches
+ * its route's params schema and gets a 400 naming it; only absurd paths stop
+ * at the router.
+ */
+const MAX_PARAM_LENGTH = FIELD_LIMITS.text;
+
+/** Report every problem at once, and refuse unknown properties instead of dropping them silently. */
+const AJV_OPTIONS = { allErrors: true, removeAdditional: false } as const;
+/** The request parts that arrive as text (`?limit=10`, `/jobs/:id`, headers); everything else is JSON. */
+const TEXT_PARTS = new Set(['querystring', 'params', 'headers']);
+
+/**
+ * Fastify's own Ajv compiler (with its formats, such as `uuid`), in two
+ * configurations: JSON bodies stay strict — `"10"` is not a number there —
+ * while query strings, path params and headers, which can only be text, are
+ * coerced to their schema's types. One Ajv instance cannot do both (issue 17,
+ * item 8). One pool per app, as fastify's default has.
+ */
+function requestValidators(): ValidatorFactory {
+  const pool = AjvCompiler();
+  return (externalSchemas) => {
+    const strict = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } });
+    const coercing = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' } });
+    return (route) => (route.httpPart !== undefined && TEXT_PARTS.has(route.httpPart) ? coercing(route) : strict(route));
+  };
+}
+
+/** The router's own refusals (a malformed or over-long path) in the one error format, without echoing the path. */
+function answerRouterError(error: FastifyError, reply: FastifyReply): FastifyReply {
+  const status = error.statusCode ?? 400;
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters` : error.message;
+  return reply.status(status).send({ error: { code: status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED', message } });
+}
 
 function tokenMatches(given: string, tokens: readonly string[]): boolean {
   const a = Buffer.from(given);
@@ -46,8 +85,9 @@ function withTimeout(check: () => Promise<void>): Promise<void> {
 export async function createServiceApp(options: ServiceAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    // Report every problem, and refuse unknown properties instead of dropping them silently.
-    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: requestValidators() } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, _request, reply) => answerRouterError(error, reply),
   });
 
   if (!options.metrics.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: options.metrics });

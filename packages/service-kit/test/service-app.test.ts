@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { FIELD_LIMITS } from '@planner/schemas';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { HttpError } from '../src/http-errors.ts';
@@ -40,6 +41,26 @@ before(async () => {
   app.get('/v1/datasets/:id', async (request) => {
     throw new HttpError('NOT_FOUND', `no dataset version '${(request.params as { id: string }).id}'`);
   });
+  app.get(
+    '/v1/jobs/:job_id',
+    {
+      schema: {
+        params: { type: 'object', properties: { job_id: { type: 'string', format: 'uuid', maxLength: 36 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, verbose: { type: 'boolean' } },
+        },
+        headers: { type: 'object', properties: { 'x-page': { type: 'integer' } } },
+      },
+    },
+    async (request) => ({ params: request.params, query: request.query, page: request.headers['x-page'] ?? null }),
+  );
+  app.post(
+    '/v1/counts',
+    { schema: { body: { type: 'object', additionalProperties: false, properties: { n: { type: 'integer' } } } } },
+    async (request) => request.body,
+  );
   app.get('/v1/boom', async () => {
     throw new Error('secret internals');
   });
@@ -103,4 +124,46 @@ test('metrics and OpenAPI are served', async () => {
   assert.equal(spec.info.title, 'example-service');
   assert.deepEqual(spec.paths['/v1/datasets'].post.requestBody.content['application/json'].schema.required, ['model_name', 'dataset_date']);
   assert.equal((await app.inject('/docs/')).statusCode, 200, 'the UI page');
+});
+
+const JOB = '0b9e4c1e-5d1f-4a0b-9c3e-2f6a7d8e9f01';
+
+test('query strings, path params and headers are coerced to their schema types; defaults apply', async () => {
+  const response = await app.inject({ url: `/v1/jobs/${JOB}?limit=10&verbose=true`, headers: { 'x-page': '3' } });
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(response.json(), { params: { job_id: JOB }, query: { limit: 10, verbose: true }, page: 3 });
+  assert.deepEqual((await app.inject(`/v1/jobs/${JOB}`)).json().query, { limit: 50 });
+});
+
+test('text that is not of the schema type gets a precise 400', async () => {
+  const message = async (url: string) => (await app.inject(url)).json().error.message;
+  assert.equal(await message(`/v1/jobs/${JOB}?limit=ten`), 'querystring/limit must be integer');
+  assert.equal(
+    await message(`/v1/jobs/${JOB}?limit=0&other=1`),
+    "querystring has unknown property 'other'; querystring/limit must be >= 1",
+  );
+  assert.equal(await message(`/v1/jobs/${'-'.repeat(36)}`), 'params/job_id must match format "uuid"');
+  assert.equal(await message(`/v1/jobs/urn:uuid:${JOB}`), 'params/job_id must NOT have more than 36 characters');
+});
+
+test('JSON bodies stay strict: nothing is coerced, nothing unknown is dropped', async () => {
+  const strict = await app.inject({
+    method: 'POST',
+    url: '/v1/counts',
+    payload: { n: '10' },
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(strict.statusCode, 400);
+  assert.equal(strict.json().error.message, 'body/n must be integer');
+  const exact = await app.inject({ method: 'POST', url: '/v1/counts', payload: { n: 10 }, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.deepEqual(exact.json(), { n: 10 });
+});
+
+test('a path parameter past what the router passes on is refused in the one error format, without echoing it', async () => {
+  const response = await app.inject(`/v1/datasets/${'x'.repeat(FIELD_LIMITS.text + 1)}`);
+  assert.equal(response.statusCode, 414);
+  assert.deepEqual(response.json(), {
+    error: { code: 'VALIDATION_FAILED', message: `a path parameter is longer than ${FIELD_LIMITS.text} characters` },
+  });
+  assert.equal((await app.inject(`/v1/datasets/${'x'.repeat(FIELD_LIMITS.text)}`)).statusCode, 404, 'up to the limit, the route answers');
 });

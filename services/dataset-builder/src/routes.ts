@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
+import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
@@ -7,6 +8,9 @@ import { datasetVersionOf, requestProblems } from './handlers/dataset-requested.
 import type { DatasetBuilderTables } from './tables.ts';
 
 type Db = Kysely<DatasetBuilderTables & BusTables>;
+
+/** A dataset date is YYYY-MM-DD; the bound keeps an oversized value out of error messages and events. */
+const DATE_LENGTH = 10;
 
 const datasetSchema = {
   type: 'object',
@@ -60,14 +64,15 @@ export function datasetRoutes(app: FastifyInstance, db: Db, bus: EventBus): void
           required: ['model_name', 'window_start', 'window_end'],
           additionalProperties: false,
           properties: {
-            model_name: { type: 'string', minLength: 1 },
+            model_name: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.name },
             window_start: { type: 'string', format: 'date-time' },
             window_end: { type: 'string', format: 'date-time' },
-            dataset_date: { type: 'string', description: 'YYYY-MM-DD; defaults to the date of window_end.' },
+            dataset_date: { type: 'string', maxLength: DATE_LENGTH, description: 'YYYY-MM-DD; defaults to the date of window_end.' },
             split_seed: { type: 'integer', minimum: 0, maximum: 2147483647, default: 42 },
             correlation_id: {
               type: 'string',
               minLength: 1,
+              maxLength: FIELD_LIMITS.id,
               description: 'The lifecycle run this request belongs to; a new one by default.',
             },
           },
@@ -128,6 +133,13 @@ export function datasetRoutes(app: FastifyInstance, db: Db, bus: EventBus): void
     {
       schema: {
         description: 'One dataset version and its build status.',
+        params: {
+          type: 'object',
+          properties: {
+            model_name: { type: 'string', maxLength: FIELD_LIMITS.name },
+            dataset_date: { type: 'string', maxLength: DATE_LENGTH },
+          },
+        },
         response: { 200: datasetSchema, 404: { $ref: 'ErrorResponse#' } },
       },
     },
@@ -147,7 +159,10 @@ export function datasetRoutes(app: FastifyInstance, db: Db, bus: EventBus): void
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { model_name: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          properties: {
+            model_name: { type: 'string', maxLength: FIELD_LIMITS.name },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
         },
         response: { 200: { type: 'array', items: datasetSchema } },
       },

@@ -1,4 +1,5 @@
 import type { BusTables } from '@planner/bus';
+import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
@@ -62,6 +63,7 @@ const experiment = {
   },
 } as const;
 const notFound = { $ref: 'ErrorResponse#' } as const;
+const byId = { type: 'object', properties: { id: { type: 'string', maxLength: FIELD_LIMITS.id } } } as const;
 
 /** Read endpoints, open on the internal network: decisions with their evidence, experiments, policy versions. */
 export function gateRoutes(app: FastifyInstance, db: Db): void {
@@ -103,7 +105,7 @@ export function gateRoutes(app: FastifyInstance, db: Db): void {
   );
   app.get<{ Params: { id: string } }>(
     '/v1/policy-versions/:id',
-    { schema: { description: 'One policy version (seed §5.1).', response: { 200: policyVersion, 404: notFound } } },
+    { schema: { description: 'One policy version (seed §5.1).', params: byId, response: { 200: policyVersion, 404: notFound } } },
     async (request) => {
       const found = await db
         .selectFrom('exp.policy_versions')
@@ -135,7 +137,7 @@ export function gateRoutes(app: FastifyInstance, db: Db): void {
   );
   app.get<{ Params: { id: string } }>(
     '/v1/decisions/:id',
-    { schema: { description: 'One gate decision with all its evidence.', response: { 200: decision, 404: notFound } } },
+    { schema: { description: 'One gate decision with all its evidence.', params: byId, response: { 200: decision, 404: notFound } } },
     async (request) => {
       const found = await db.selectFrom('exp.gate_decisions').selectAll().where('decision_id', '=', request.params.id).executeTakeFirst();
       if (!found) throw new HttpError('NOT_FOUND', `no decision ${request.params.id}`);
@@ -168,6 +170,7 @@ export function gateRoutes(app: FastifyInstance, db: Db): void {
     {
       schema: {
         description: 'One experiment and its variants (control = the active policy version, treatment ≤ 10%).',
+        params: byId,
         response: { 200: experiment, 404: notFound },
       },
     },

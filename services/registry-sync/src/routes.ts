@@ -1,4 +1,5 @@
 import type { BusTables } from '@planner/bus';
+import { FIELD_LIMITS } from '@planner/schemas';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { RegistryTables } from './tables.ts';
@@ -12,7 +13,10 @@ export function registryRoutes(app: FastifyInstance, db: Kysely<RegistryTables &
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { model_name: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          properties: {
+            model_name: { type: 'string', maxLength: FIELD_LIMITS.name },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
         },
         response: {
           200: {

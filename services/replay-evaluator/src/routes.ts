@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
+import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
@@ -45,10 +46,15 @@ const modelPolicy = {
   required: ['model_name', 'model_version'],
   additionalProperties: false,
   properties: {
-    model_name: { type: 'string', minLength: 1 },
-    model_version: { type: 'string', pattern: '^[0-9]+$' },
-    policy_id: { type: 'string', minLength: 1 },
+    model_name: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.name },
+    model_version: { type: 'string', pattern: '^[0-9]+$', maxLength: FIELD_LIMITS.id },
+    policy_id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.name },
   },
+} as const;
+
+const replayIdParams = {
+  type: 'object',
+  properties: { replay_id: { type: 'string', maxLength: FIELD_LIMITS.id } },
 } as const;
 
 interface ModelPolicy {
@@ -96,9 +102,9 @@ export function replayRoutes(
           properties: {
             candidate: modelPolicy,
             baseline: { oneOf: [modelPolicy, { type: 'string', enum: ['heuristic'] }] },
-            dataset_version: { type: 'string', minLength: 1 },
+            dataset_version: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
             seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
-            correlation_id: { type: 'string', minLength: 1 },
+            correlation_id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
           },
         },
         response: { 202: replaySchema, 400: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' } },
@@ -128,6 +134,7 @@ export function replayRoutes(
         description:
           'Recompute a finished replay from scratch — every row of both policies — to audit determinism: the new results digest must equal the old one. Needs a bearer token.',
         security: [{ bearer: [] }],
+        params: replayIdParams,
         response: { 202: replaySchema, 404: { $ref: 'ErrorResponse#' }, 409: { $ref: 'ErrorResponse#' } },
       },
     },
@@ -183,6 +190,7 @@ export function replayRoutes(
     {
       schema: {
         description: 'A replay: its pins, progress (shards done), digest and summary.',
+        params: replayIdParams,
         response: { 200: replaySchema, 404: { $ref: 'ErrorResponse#' } },
       },
     },

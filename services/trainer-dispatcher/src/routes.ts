@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables } from '@planner/bus';
+import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
@@ -33,6 +34,16 @@ const jobSchema = {
   },
 } as const;
 
+/**
+ * job_id is a PostgreSQL uuid column: anything else must be a 400, not a
+ * database error. The bound refuses the `urn:uuid:` form, which the uuid
+ * format allows and PostgreSQL does not read.
+ */
+const jobIdParams = {
+  type: 'object',
+  properties: { job_id: { type: 'string', format: 'uuid', maxLength: 36 } },
+} as const;
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 function view(job: Selectable<TrainerTables['exp.training_jobs']>) {
@@ -53,7 +64,6 @@ export function trainingRoutes(
   defaultTimeoutSeconds: number,
 ): void {
   const find = async (jobId: string) => {
-    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new HttpError('VALIDATION_FAILED', `job id '${jobId}' is not a UUID`);
     const job = await db.selectFrom('exp.training_jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
     if (!job) throw new HttpError('NOT_FOUND', `no training job ${jobId}`);
     return job;
@@ -77,12 +87,17 @@ export function trainingRoutes(
           required: ['dataset_version', 'recipe_id'],
           additionalProperties: false,
           properties: {
-            dataset_version: { type: 'string', minLength: 1 },
-            recipe_id: { type: 'string', minLength: 1 },
-            policy_id: { type: 'string', minLength: 1 },
+            dataset_version: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
+            recipe_id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.name },
+            policy_id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.name },
             timeout_seconds: { type: 'integer', minimum: 1, maximum: 604800 },
-            correlation_id: { type: 'string', minLength: 1 },
+            correlation_id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
           },
+        },
+        // Lower case: fastify matches header names in lower case and leaves a custom compiler's schemas as written.
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', maxLength: FIELD_LIMITS.id } },
         },
         response: { 202: jobSchema, 400: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' } },
       },
@@ -118,6 +133,7 @@ export function trainingRoutes(
     {
       schema: {
         description: 'A training job: status, MLflow run, exit and the tail of its log.',
+        params: jobIdParams,
         response: { 200: jobSchema, 404: { $ref: 'ErrorResponse#' } },
       },
     },
@@ -126,7 +142,7 @@ export function trainingRoutes(
 
   app.get<{ Params: { job_id: string } }>(
     '/v1/training-jobs/:job_id/log',
-    { schema: { description: "The job's captured output (the last 256 KiB), as text." } },
+    { schema: { description: "The job's captured output (the last 256 KiB), as text.", params: jobIdParams } },
     async (request, reply) => reply.type('text/plain; charset=utf-8').send((await find(request.params.job_id)).log),
   );
 
@@ -136,6 +152,7 @@ export function trainingRoutes(
       schema: {
         description: 'Cancel a queued or running job. Needs a bearer token.',
         security: [{ bearer: [] }],
+        params: jobIdParams,
         response: { 202: jobSchema, 404: { $ref: 'ErrorResponse#' }, 409: { $ref: 'ErrorResponse#' } },
       },
     },

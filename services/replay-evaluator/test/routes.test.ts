@@ -1,0 +1,117 @@
+/**
+ * The replay-evaluator's HTTP edge on the real stack: over-long values are
+ * refused before a replay or its shard events are written (issue 17, item 5),
+ * and `?limit=` is read from the query string (item 8).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BusTables } from '@planner/bus';
+import { createDatabase } from '@planner/db';
+import { FIELD_LIMITS } from '@planner/schemas';
+import type { Kysely } from 'kysely';
+import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
+import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
+import { useStack } from '../../../tests/support/stack.ts';
+import type { ReplayTables } from '../src/tables.ts';
+
+const stack = useStack('postgres', 'kafka', 'mlflow');
+process.env.LOG_LEVEL ??= 'warn';
+let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
+let service: RunningService;
+let db: Kysely<ReplayTables & BusTables>;
+
+before(async () => {
+  life = await isolatedLifecycle(stack, 'replay_routes');
+  service = await startService('replay-evaluator', { ...life.env, REPLAY_ON_REGISTER: 'false', REPLAY_WORKER: 'false' });
+  db = createDatabase(life.databaseUrl, { maxConnections: 2 });
+});
+
+after(async () => {
+  await service?.stop();
+  await db?.destroy();
+  await life?.cleanup();
+});
+
+async function call(path: string, init: { method?: string; body?: unknown } = {}) {
+  const response = await fetch(`${service.address}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.method === 'POST' ? { authorization: `Bearer ${life.token}` } : {}),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, size: text.length, body: JSON.parse(text) as { error?: { code: string; message: string } } };
+}
+
+async function written() {
+  const count = async (table: 'exp.replays' | 'exp.replay_shards' | 'exp.outbox') =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return { replays: await count('exp.replays'), shards: await count('exp.replay_shards'), outbox: await count('exp.outbox') };
+}
+
+test('over-long names, versions, dataset versions and correlation ids are refused, each named, and nothing is written', async () => {
+  const response = await call('/v1/replays', {
+    method: 'POST',
+    body: {
+      candidate: { model_name: 'm'.repeat(FIELD_LIMITS.name + 1), model_version: '1'.repeat(FIELD_LIMITS.id + 1) },
+      baseline: 'heuristic',
+      dataset_version: 'd'.repeat(FIELD_LIMITS.id + 1),
+      correlation_id: 'c'.repeat(600_000),
+    },
+  });
+  assert.equal(response.status, 400);
+  assert.equal(response.body.error?.code, 'VALIDATION_FAILED');
+  assert.equal(
+    response.body.error?.message,
+    [
+      `body/candidate/model_name must NOT have more than ${FIELD_LIMITS.name} characters`,
+      `body/candidate/model_version must NOT have more than ${FIELD_LIMITS.id} characters`,
+      `body/dataset_version must NOT have more than ${FIELD_LIMITS.id} characters`,
+      `body/correlation_id must NOT have more than ${FIELD_LIMITS.id} characters`,
+    ].join('; '),
+  );
+  assert.ok(response.size < 4000, `the answer does not echo the values (${response.size} characters)`);
+  assert.deepEqual(await written(), { replays: 0, shards: 0, outbox: 0 });
+});
+
+test('an over-long policy id is refused: it becomes part of the policy version id in every shard event', async () => {
+  const response = await call('/v1/replays', {
+    method: 'POST',
+    body: {
+      candidate: { model_name: 'planner', model_version: '1', policy_id: 'p'.repeat(FIELD_LIMITS.name + 1) },
+      dataset_version: 'planner/2026-01-01',
+    },
+  });
+  assert.equal(response.status, 400);
+  assert.equal(response.body.error?.message, `body/candidate/policy_id must NOT have more than ${FIELD_LIMITS.name} characters`);
+  assert.deepEqual(await written(), { replays: 0, shards: 0, outbox: 0 });
+});
+
+test('an over-long replay id is a 400 naming it, on GET and on rerun', async () => {
+  const long = 'r'.repeat(FIELD_LIMITS.id + 1);
+  for (const [method, path] of [
+    ['GET', `/v1/replays/${long}`],
+    ['POST', `/v1/replays/${long}/rerun`],
+  ] as const) {
+    const response = await call(path, { method });
+    assert.equal(response.status, 400, `${method} ${path}`);
+    assert.equal(response.body.error?.message, `params/replay_id must NOT have more than ${FIELD_LIMITS.id} characters`);
+  }
+  assert.equal((await call(`/v1/replays/${'r'.repeat(FIELD_LIMITS.id)}`)).status, 404, 'an id within the limit is looked up');
+});
+
+test('?limit= is read from the query string as the integer it is', async () => {
+  const listed = await call('/v1/replays?limit=10');
+  assert.equal(listed.status, 200);
+  assert.deepEqual(listed.body, []);
+  assert.equal((await call('/v1/replays?limit=1.5')).body.error?.message, 'querystring/limit must be integer');
+});
