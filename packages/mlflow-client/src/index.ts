@@ -27,4 +27,4 @@ export {
   type RunStatus,
 } from './mlflow-entities.ts';
 export { MlflowError, type MlflowErrorCode, type MlflowErrorOptions } from './mlflow-error.ts';
-export type { MlflowHttpOptions } from './mlflow-http.ts';
+export { MlflowHttp, type MlflowHttpOptions } from './mlflow-http.ts';

@@ -1,4 +1,4 @@
-import { CodedError } from '@planner/errors';
+import { CodedError, type CodedErrorOptions } from '@planner/errors';
 
 export type MlflowErrorCode =
   | 'MLFLOW_CONFIG_INVALID'
@@ -16,7 +16,7 @@ export type MlflowErrorCode =
   | 'MLFLOW_MODEL_VERSION_FAILED'
   | 'MLFLOW_MODEL_VERSION_NOT_READY';
 
-export interface MlflowErrorOptions extends ErrorOptions {
+export interface MlflowErrorOptions extends CodedErrorOptions {
   /** The HTTP status of the server's answer, when there was one. */
   status?: number;
   /** MLflow's own `error_code`, e.g. RESOURCE_ALREADY_EXISTS or INVALID_PARAMETER_VALUE. */

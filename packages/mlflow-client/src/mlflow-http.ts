@@ -59,7 +59,11 @@ function answerError(request: MlflowRequest, status: number, body: Buffer, attem
   const code = status === 404 || mlflowErrorCode === 'RESOURCE_DOES_NOT_EXIST' ? 'MLFLOW_NOT_FOUND' : 'MLFLOW_REQUEST_FAILED';
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
   const message = `MLflow ${request.method} ${request.path} answered ${status}${mlflowErrorCode ? ` ${mlflowErrorCode}` : ''}: ${detail}${tries}`;
-  return new MlflowError(code, message, { status, ...(mlflowErrorCode === undefined ? {} : { mlflowErrorCode }) });
+  return new MlflowError(code, message, {
+    status,
+    retryable: RETRYABLE_STATUSES.has(status),
+    ...(mlflowErrorCode === undefined ? {} : { mlflowErrorCode }),
+  });
 }
 
 /** Requests to one MLflow server, retrying what a retry can fix. */
@@ -125,7 +129,7 @@ export class MlflowHttp {
         throw new MlflowError(
           'MLFLOW_UNREACHABLE',
           `MLflow ${request.method} ${request.path}: no answer from ${this.#baseUrl} after ${attempt} attempt(s): ${describeCause(failure)}`,
-          { cause: failure },
+          { cause: failure, retryable: true },
         );
       }
       await sleep(this.#backoff(attempt));

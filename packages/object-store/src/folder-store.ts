@@ -49,6 +49,10 @@ export class FolderStore implements ObjectStore {
     return readFile(this.#path(key)).catch((error) => notFound(key, error));
   }
 
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
   async read(key: string): Promise<Readable> {
     await this.size(key).then((size) => size ?? notFound(key, Object.assign(new Error(), { code: 'ENOENT' })));
     return createReadStream(this.#path(key));

@@ -16,4 +16,6 @@ export interface ObjectStore {
   size(key: string): Promise<number | undefined>;
   /** Keys under `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Rejects when the store cannot serve now (for /readyz): the bucket or folder is unreachable. */
+  ping(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -56,6 +57,10 @@ export class S3Store implements ObjectStore {
   uri(key: string): string {
     // A folder's URI (key ending in '/') keeps its trailing slash.
     return `s3://${this.bucket}/${this.#key(key.replace(/\/$/, ''))}${key.endsWith('/') ? '/' : ''}`;
+  }
+
+  async ping(): Promise<void> {
+    await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(2000) });
   }
 
   async putFile(key: string, localPath: string, contentType?: string): Promise<void> {

@@ -79,6 +79,8 @@ const BATCH = 2000;
 /** Streams the records through a server-side cursor: memory holds one batch, whatever the window holds. */
 export async function* acceptedPlans(databaseUrl: string, windowStart: Date, windowEnd: Date): AsyncGenerator<AcceptedPlanRecord> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection lost between reads surfaces on the next read; unheard, the client's 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const cursor = client.query(new Cursor<AcceptedPlanRecord>(ACCEPTED_PLANS_SQL, [windowStart, windowEnd]));

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BusTables, EventBus } from '@planner/bus';
+import { isTransient } from '@planner/errors';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ObjectStore } from '@planner/object-store';
 import { PollingLoop } from '@planner/service-kit';
@@ -22,6 +23,8 @@ export interface DatasetBuildsOptions {
   mlflowExperiment: string;
   logger: Logger;
   maxAttempts: number;
+  /** How long a build failing on an unavailable dependency (PostgreSQL, S3, MLflow) keeps being retried. */
+  dependencyBudgetSeconds: number;
   idleDelayMs?: number;
 }
 
@@ -106,6 +109,7 @@ export class DatasetBuilds {
             split_counts: JSON.stringify(split) as never,
             mlflow_run_id: runId,
             error: null,
+            failing_since: null,
             built_at: new Date(),
           })
           .where('dataset_version', '=', row.dataset_version)
@@ -145,22 +149,32 @@ export class DatasetBuilds {
     return claimed && !failure;
   }
 
+  /**
+   * Data problems do not fix themselves: failed at once. An unavailable
+   * dependency is retried with backoff (up to 30 s apart) for the budget;
+   * anything else (a bug, say) gets a few attempts.
+   */
   async #recordFailure(version: string, error: Error): Promise<void> {
-    const { db, logger, maxAttempts } = this.#options;
+    const { db, logger, maxAttempts, dependencyBudgetSeconds } = this.#options;
     const code = (error as { code?: string }).code ?? 'DATASET_BUILD_FAILED';
+    const transient = isTransient(error);
     const row = await db
       .updateTable('exp.datasets')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         error: `${code}: ${error.message}`,
-        retry_at: sql<Date>`now() + make_interval(secs => power(2, attempts + 1))`,
+        retry_at: sql<Date>`now() + make_interval(secs => least(30, power(2, attempts + 1)))`,
+        failing_since: transient ? sql<Date>`coalesce(failing_since, now())` : null,
       }))
       .where('dataset_version', '=', version)
-      .returning(['attempts'])
+      .returning(['attempts', sql<number>`extract(epoch from now() - coalesce(failing_since, now()))`.as('failing_for')])
       .executeTakeFirstOrThrow();
-    // Data problems do not fix themselves; infrastructure problems get a few more tries.
-    const final = code.startsWith('DATASET_') || row.attempts >= maxAttempts;
+    const final = transient
+      ? Number(row.failing_for) >= dependencyBudgetSeconds
+      : code.startsWith('DATASET_') || row.attempts >= maxAttempts;
     if (final) await db.updateTable('exp.datasets').set({ status: 'failed' }).where('dataset_version', '=', version).execute();
-    logger.error({ dataset_version: version, code, err: error, attempts: row.attempts, final }, 'dataset build failed');
+    const fields = { dataset_version: version, code, err: error, attempts: row.attempts, transient, final };
+    if (final) logger.error(fields, 'dataset build failed');
+    else logger.warn(fields, 'dataset build failed; retrying');
   }
 }

@@ -33,9 +33,10 @@ export async function startDatasetBuilder(config: DatasetBuilderConfig, env: Nod
       mlflowExperiment: config.mlflowExperiment,
       logger: runtime.logger,
       maxAttempts: config.maxBuildAttempts,
+      dependencyBudgetSeconds: config.common.dependencyBudgetSeconds,
     }),
   );
-  const app = await runtime.app({ mlflow: () => mlflow.ping() });
+  const app = await runtime.app({ mlflow: () => mlflow.ping(), objectStore: () => store.ping() });
   datasetRoutes(app, runtime.db, runtime.bus);
   const address = await runtime.start();
   return { address, runtime, stop: () => runtime.stop() };

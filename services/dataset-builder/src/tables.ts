@@ -65,6 +65,8 @@ export interface DatasetBuilderTables {
     attempts: Generated<number>;
     /** After a failed attempt, not before this time (exponential backoff). */
     retry_at: Date | null;
+    /** When the current run of failures on an unavailable dependency began; null when the last attempt did not fail so. */
+    failing_since: Date | null;
     location: string | null;
     digest: string | null;
     row_count: number | null;
@@ -165,6 +167,12 @@ export const datasetBuilderMigrations: Record<string, Migration> = {
           error text,
           built_at timestamptz
         )`.execute(db);
+    },
+  },
+  '0002-failing-since': {
+    async up(db: Kysely<unknown>) {
+      // Retries on an unavailable dependency are bounded by time (the budget), not by a count of attempts.
+      await sql`alter table exp.datasets add column failing_since timestamptz`.execute(db);
     },
   },
 };

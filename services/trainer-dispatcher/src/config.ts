@@ -11,6 +11,10 @@ export interface TrainerDispatcherConfig {
   python: string;
   timeoutSeconds: number;
   maxConcurrentJobs: number;
+  /** Runs of a job whose dispatcher died, the first included (TRAINING_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Seconds without a heartbeat after which a running job's dispatcher is taken as dead (TRAINING_LOST_AFTER_SECONDS). */
+  lostAfterSeconds: number;
   mlflowExperiment: string;
   /** Folder of versioned recipe files (TRAINING_RECIPES_DIR; default the shipped recipes/). */
   recipesDir: string;
@@ -26,6 +30,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerDispatc
     python: reader.string('TRAINER_PYTHON', 'python3'),
     timeoutSeconds: reader.int('TRAINING_TIMEOUT_SECONDS', 3600, { min: 1, max: 7 * 24 * 3600 }),
     maxConcurrentJobs: reader.int('TRAINING_MAX_CONCURRENT_JOBS', 1, { min: 1, max: 64 }),
+    maxAttempts: reader.int('TRAINING_MAX_ATTEMPTS', 3, { min: 1, max: 10 }),
+    lostAfterSeconds: reader.int('TRAINING_LOST_AFTER_SECONDS', 60, { min: 3, max: 3600 }),
     mlflowExperiment: reader.string('TRAINING_MLFLOW_EXPERIMENT', 'planner-training'),
     recipesDir: reader.string('TRAINING_RECIPES_DIR', RECIPES_DIR),
   };

@@ -28,4 +28,9 @@ export class LogBuffer {
     this.#pending = '';
     return changed;
   }
+
+  /** Counts the output as unsaved again (saving it failed). */
+  markChanged(): void {
+    this.#pending ||= '\n';
+  }
 }

@@ -53,6 +53,9 @@ export async function startTrainerDispatcher(config: TrainerDispatcherConfig, en
       trainersRoot: TRAINERS_ROOT,
       trainerEnv: Object.fromEntries(TRAINER_ENV.flatMap((name) => (env[name] ? [[name, env[name] as string]] : []))),
       maxConcurrent: config.maxConcurrentJobs,
+      maxAttempts: config.maxAttempts,
+      lostAfterSeconds: config.lostAfterSeconds,
+      dependencyBudgetSeconds: config.common.dependencyBudgetSeconds,
       logger: runtime.logger,
     }),
   );

@@ -40,6 +40,14 @@ export interface TrainerTables {
     started_at: Timestamp | null;
     heartbeat_at: Timestamp | null;
     finished_at: Timestamp | null;
+    /** 1 for the first run of the job; a job whose dispatcher died is run again, a bounded number of times. */
+    attempt: Generated<number>;
+    /** After a start that failed on an unavailable dependency, not before this time. */
+    retry_at: Timestamp | null;
+    /** When the current run of start failures on an unavailable dependency began. */
+    failing_since: Timestamp | null;
+    /** MLflow runs of earlier attempts still to be ended KILLED (MLflow may have been down when they were abandoned). */
+    runs_to_close: Generated<string[]>;
   };
 }
 
@@ -81,6 +89,16 @@ export const trainerMigrations: Record<string, Migration> = {
           finished_at timestamptz
         )`.execute(db);
       await sql`create index training_jobs_by_status on exp.training_jobs (status, created_at)`.execute(db);
+    },
+  },
+  '0002-job-retries': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table exp.training_jobs
+          add column attempt integer not null default 1 check (attempt >= 1),
+          add column retry_at timestamptz,
+          add column failing_since timestamptz,
+          add column runs_to_close text[] not null default '{}'`.execute(db);
     },
   },
 };

@@ -10,6 +10,7 @@ export type TrainingErrorCode =
   | 'TRAINING_TIMED_OUT'
   | 'TRAINING_CANCELLED'
   | 'TRAINING_WORKER_LOST'
+  | 'TRAINING_MLFLOW_UNAVAILABLE'
   | 'TRAINING_LAUNCH_FAILED';
 
 export class TrainingError extends CodedError<TrainingErrorCode> {}

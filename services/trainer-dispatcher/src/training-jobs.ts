@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusTables, EventBus } from '@planner/bus';
+import { isTransient } from '@planner/errors';
 import type { MlflowClient } from '@planner/mlflow-client';
 import { PollingLoop } from '@planner/service-kit';
 import { type Kysely, type Selectable, sql } from 'kysely';
@@ -10,7 +11,7 @@ import type { Logger } from 'pino';
 import type { JobExit, TrainingBackend } from './backends/training-backend.ts';
 import { LogBuffer } from './log-buffer.ts';
 import type { JobStatus, TrainerTables } from './tables.ts';
-import type { TrainingErrorCode } from './training-error.ts';
+import { TrainingError, type TrainingErrorCode } from './training-error.ts';
 import { type TrainingRecipe, trainerRecipe } from './training-recipes.ts';
 
 type Db = Kysely<TrainerTables & BusTables>;
@@ -19,8 +20,6 @@ type Job = Selectable<TrainerTables['exp.training_jobs']> & { recipe: TrainingRe
 const LOG_LIMIT = 256 * 1024;
 const LOG_TAIL_LINES = 40;
 const CHECK_EVERY_MS = 1000;
-/** A running job whose worker has not written for this long is taken as lost. */
-const LOST_AFTER_SECONDS = 60;
 
 export interface TrainingJobsOptions {
   db: Db;
@@ -34,6 +33,12 @@ export interface TrainingJobsOptions {
   trainerEnv: Record<string, string>;
   maxConcurrent: number;
   logger: Logger;
+  /** Runs of a job whose dispatcher died before it is failed for good (the first included). */
+  maxAttempts: number;
+  /** A running job whose dispatcher has not written its heartbeat for this long is taken as lost. */
+  lostAfterSeconds: number;
+  /** How long a job that cannot start or finish because MLflow or PostgreSQL is unavailable keeps being retried. */
+  dependencyBudgetSeconds: number;
   idleDelayMs?: number;
 }
 
@@ -67,11 +72,19 @@ export function requiredTags(
  * and tags first, then hands the job its run id, dataset and recipe on the
  * recipe's backend; streams its log into the table; honours cancellation and
  * the timeout; and records the outcome together with training.completed or
- * training.failed in the outbox.
+ * training.failed in the outbox. What an outage cannot be allowed to do:
+ * - MLflow unavailable before the trainer starts: the job goes back to the
+ *   queue with backoff, for the dependency budget, then fails;
+ * - PostgreSQL or MLflow unavailable while it runs or ends: the trainer runs
+ *   on; heartbeats and the outcome are written once they are back;
+ * - the dispatcher dies mid-job: its trainer stops (see the lifeline in
+ *   training_contract.py), and after `lostAfterSeconds` a dispatcher runs the
+ *   job again, up to `maxAttempts` runs, ending the abandoned MLflow run KILLED.
  */
 export class TrainingJobs {
   readonly #options: TrainingJobsOptions;
   readonly #active = new Set<Promise<void>>();
+  readonly #activeIds = new Set<string>();
   readonly #loop: PollingLoop;
 
   constructor(options: TrainingJobsOptions) {
@@ -93,14 +106,18 @@ export class TrainingJobs {
     await Promise.all(this.#active);
   }
 
-  /** Fails jobs whose worker died, then starts one queued job if there is room; true when it started one. */
+  /** Retries or fails jobs whose dispatcher died, then starts one queued job if there is room; true when it started one. */
   async #step(): Promise<boolean> {
-    await this.failLostJobs();
+    await this.recoverLostJobs();
     if (this.#active.size >= this.#options.maxConcurrent) return false;
     const job = await this.#claim();
     if (!job) return false;
-    const running = this.#execute(job).finally(() => this.#active.delete(running));
+    const running = this.#execute(job).finally(() => {
+      this.#active.delete(running);
+      this.#activeIds.delete(job.job_id);
+    });
     this.#active.add(running);
+    this.#activeIds.add(job.job_id);
     return true;
   }
 
@@ -110,6 +127,7 @@ export class TrainingJobs {
         .selectFrom('exp.training_jobs')
         .selectAll()
         .where('status', '=', 'queued')
+        .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', new Date())]))
         .orderBy('created_at')
         .limit(1)
         .forUpdate()
@@ -126,67 +144,106 @@ export class TrainingJobs {
     });
   }
 
-  /** Jobs left running by a worker that died: failed, with their event, so nothing waits forever. */
-  async failLostJobs(): Promise<void> {
-    const lost = await this.#options.db
+  /**
+   * Jobs left running by a dispatcher that died (no heartbeat for
+   * `lostAfterSeconds`; never one this process runs): queued again with their
+   * MLflow run marked for closing, or failed with their event once they used
+   * every attempt, so nothing waits forever.
+   */
+  async recoverLostJobs(): Promise<void> {
+    const { db, logger, lostAfterSeconds, maxAttempts } = this.#options;
+    const lost = await db
       .selectFrom('exp.training_jobs')
       .selectAll()
       .where('status', '=', 'running')
-      .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${LOST_AFTER_SECONDS})`)
+      .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${lostAfterSeconds})`)
       .execute();
     for (const job of lost) {
+      if (this.#activeIds.has(job.job_id)) continue;
+      if (job.attempt < maxAttempts) {
+        const requeued = await db
+          .updateTable('exp.training_jobs')
+          .set((eb) => ({
+            status: 'queued',
+            attempt: eb('attempt', '+', 1),
+            runs_to_close: job.mlflow_run_id ? sql<string[]>`array_append(runs_to_close, ${job.mlflow_run_id})` : eb.ref('runs_to_close'),
+            mlflow_run_id: null,
+            heartbeat_at: null,
+            log: sql<string>`log || ${`\nattempt ${job.attempt}: its dispatcher stopped answering; running the job again\n`}`,
+          }))
+          .where('job_id', '=', job.job_id)
+          .where('status', '=', 'running')
+          .where('attempt', '=', job.attempt)
+          .returning('job_id')
+          .executeTakeFirst();
+        if (requeued) logger.warn({ job_id: job.job_id, attempt: job.attempt }, 'training job lost with its dispatcher; queued again');
+        continue;
+      }
+      await this.#closeRuns([job.mlflow_run_id, ...job.runs_to_close], 'FAILED');
       await this.#finish(job as unknown as Job, 'failed', { exitCode: null, signal: null }, job.log, {
         code: 'TRAINING_WORKER_LOST',
-        message: `no heartbeat from its worker for ${LOST_AFTER_SECONDS} s`,
+        message: `its dispatcher stopped answering in each of ${job.attempt} attempts (no heartbeat for ${lostAfterSeconds} s)`,
       });
     }
   }
 
+  /** Ends MLflow runs that are still open; a run MLflow cannot reach now stays listed for a later try. */
+  async #closeRuns(runIds: (string | null)[], status: 'KILLED' | 'FAILED'): Promise<string[]> {
+    const open: string[] = [];
+    for (const runId of runIds) {
+      if (!runId) continue;
+      try {
+        await this.#options.mlflow.updateRun(runId, status);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        open.push(runId);
+      }
+    }
+    return open;
+  }
+
+  /**
+   * Retries `operation` while it fails because a dependency is unavailable,
+   * with backoff up to 10 s, for the dependency budget; its last error
+   * otherwise. A trainer that finished is not run again because MLflow or
+   * PostgreSQL was away when it did.
+   */
+  async #persistently<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#options.dependencyBudgetSeconds * 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isTransient(error) || Date.now() > deadline) throw error;
+        this.#options.logger.warn({ err: error, attempt }, `${what}: a dependency is unavailable; retrying`);
+        await sleep(Math.min(10_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
   async #execute(job: Job): Promise<void> {
-    const { mlflow, logger } = this.#options;
+    const { logger } = this.#options;
     const log = new LogBuffer(LOG_LIMIT);
     const workDir = await mkdtemp(join(tmpdir(), `pl-training-${job.job_id.slice(0, 8)}-`));
     const started = performance.now();
-    let runId: string | undefined;
     try {
-      const backend = this.#options.backends.get(job.backend);
-      if (!backend) throw Object.assign(new Error(`no backend '${job.backend}' is configured here`), { code: 'TRAINING_LAUNCH_FAILED' });
-      const experimentId = await mlflow.getOrCreateExperiment(this.#options.mlflowExperiment);
-      runId = (await mlflow.createRun({ experimentId, runName: `${job.recipe_id} on ${job.dataset_version}`, tags: requiredTags(job) }))
-        .info.runId;
-      await mlflow.logBatch(runId, { params: requiredParams(job) });
-      await this.#options.db.updateTable('exp.training_jobs').set({ mlflow_run_id: runId }).where('job_id', '=', job.job_id).execute();
-      job.mlflow_run_id = runId;
-
-      const recipeFile = join(workDir, 'recipe.json');
-      await writeFile(recipeFile, JSON.stringify(trainerRecipe(job.recipe), null, 2));
-      const dataset = await this.#options.db
-        .selectFrom('exp.training_datasets')
-        .select('location')
-        .where('dataset_version', '=', job.dataset_version)
-        .executeTakeFirstOrThrow();
-      log.append(
-        `job ${job.job_id}: ${job.recipe_id} on ${job.dataset_version} (${dataset.location}), MLflow run ${runId}, backend ${backend.name}\n`,
-      );
-      const launched = backend.launch(
-        {
-          jobId: job.job_id,
-          runId,
-          datasetLocation: dataset.location,
-          entrypoint: resolve(this.#options.trainersRoot, job.recipe.entrypoint),
-          recipeFile,
-          workDir,
-          env: { ...this.#options.trainerEnv, MLFLOW_RUN_ID: runId },
-        },
-        (text) => log.append(text),
-      );
+      let launched: { exit: Promise<JobExit>; cancel(): void };
+      try {
+        launched = await this.#launch(job, log, workDir);
+      } catch (error) {
+        if (isTransient(error) && (await this.#requeue(job, error))) return;
+        throw error;
+      }
       const outcome = await this.#watch(job, launched, log);
-      await mlflow.updateRun(runId, outcome.status === 'succeeded' ? 'FINISHED' : outcome.status === 'failed' ? 'FAILED' : 'KILLED');
-      await this.#finish(job, outcome.status, outcome.exit, log.text, outcome.error, (performance.now() - started) / 1000);
+      const runStatus = outcome.status === 'succeeded' ? 'FINISHED' : outcome.status === 'failed' ? 'FAILED' : 'KILLED';
+      await this.#persistently('ending the MLflow run', () => this.#options.mlflow.updateRun(job.mlflow_run_id as string, runStatus));
+      await this.#persistently('recording the outcome', () =>
+        this.#finish(job, outcome.status, outcome.exit, log.text, outcome.error, (performance.now() - started) / 1000),
+      );
     } catch (error) {
       logger.error({ err: error, job_id: job.job_id }, 'training job could not run');
       log.append(`${(error as Error).message}\n`);
-      if (runId) await mlflow.updateRun(runId, 'FAILED').catch(() => undefined);
+      await this.#closeRuns([job.mlflow_run_id], 'FAILED').catch(() => undefined);
       await this.#finish(job, 'failed', { exitCode: null, signal: null }, log.text, {
         code: ((error as { code?: string }).code as TrainingErrorCode | undefined) ?? 'TRAINING_LAUNCH_FAILED',
         message: (error as Error).message,
@@ -194,6 +251,75 @@ export class TrainingJobs {
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
+  }
+
+  /** Closes earlier attempts' runs, creates this attempt's MLflow run with the required params and tags, and starts the trainer. */
+  async #launch(job: Job, log: LogBuffer, workDir: string): Promise<{ exit: Promise<JobExit>; cancel(): void }> {
+    const { mlflow, db } = this.#options;
+    const backend = this.#options.backends.get(job.backend);
+    if (!backend) throw Object.assign(new Error(`no backend '${job.backend}' is configured here`), { code: 'TRAINING_LAUNCH_FAILED' });
+    if (job.runs_to_close.length > 0) {
+      const open = await this.#closeRuns(job.runs_to_close, 'KILLED');
+      if (open.length > 0)
+        throw new TrainingError('TRAINING_MLFLOW_UNAVAILABLE', `could not end the earlier runs ${open.join(', ')}`, { retryable: true });
+      await db.updateTable('exp.training_jobs').set({ runs_to_close: [] }).where('job_id', '=', job.job_id).execute();
+    }
+    const experimentId = await mlflow.getOrCreateExperiment(this.#options.mlflowExperiment);
+    const runId = (await mlflow.createRun({ experimentId, runName: `${job.recipe_id} on ${job.dataset_version}`, tags: requiredTags(job) }))
+      .info.runId;
+    job.mlflow_run_id = runId;
+    await mlflow.logBatch(runId, { params: requiredParams(job) });
+    await db.updateTable('exp.training_jobs').set({ mlflow_run_id: runId, failing_since: null }).where('job_id', '=', job.job_id).execute();
+
+    const recipeFile = join(workDir, 'recipe.json');
+    await writeFile(recipeFile, JSON.stringify(trainerRecipe(job.recipe), null, 2));
+    const dataset = await db
+      .selectFrom('exp.training_datasets')
+      .select('location')
+      .where('dataset_version', '=', job.dataset_version)
+      .executeTakeFirstOrThrow();
+    log.append(
+      `job ${job.job_id} attempt ${job.attempt}: ${job.recipe_id} on ${job.dataset_version} (${dataset.location}), MLflow run ${runId}, backend ${backend.name}\n`,
+    );
+    return backend.launch(
+      {
+        jobId: job.job_id,
+        runId,
+        datasetLocation: dataset.location,
+        entrypoint: resolve(this.#options.trainersRoot, job.recipe.entrypoint),
+        recipeFile,
+        workDir,
+        env: { ...this.#options.trainerEnv, MLFLOW_RUN_ID: runId },
+      },
+      (text) => log.append(text),
+    );
+  }
+
+  /**
+   * Puts a job that could not start because a dependency is unavailable back
+   * in the queue, with backoff (up to 30 s apart); false once it has been
+   * failing for longer than the budget (or the database is away too).
+   */
+  async #requeue(job: Job, error: unknown): Promise<boolean> {
+    const { db, logger, dependencyBudgetSeconds } = this.#options;
+    const row = await db
+      .updateTable('exp.training_jobs')
+      .set((eb) => ({
+        status: 'queued',
+        retry_at: sql<Date>`now() + make_interval(secs => least(30, power(2, least(attempt + extract(epoch from now() - coalesce(failing_since, now())) / 10, 5))))`,
+        failing_since: sql<Date>`coalesce(failing_since, now())`,
+        runs_to_close: job.mlflow_run_id ? sql<string[]>`array_append(runs_to_close, ${job.mlflow_run_id})` : eb.ref('runs_to_close'),
+        mlflow_run_id: null,
+        heartbeat_at: null,
+      }))
+      .where('job_id', '=', job.job_id)
+      .where('status', '=', 'running')
+      .where(sql<boolean>`coalesce(failing_since, now()) > now() - make_interval(secs => ${dependencyBudgetSeconds})`)
+      .returning('job_id')
+      .executeTakeFirst()
+      .catch(() => undefined);
+    if (row) logger.warn({ job_id: job.job_id, err: error }, 'training job could not start: a dependency is unavailable; queued again');
+    return row !== undefined;
   }
 
   /** Waits for the job, saving its log and heartbeat every second and stopping it on cancel, timeout or shutdown. */
@@ -206,13 +332,8 @@ export class TrainingJobs {
     });
     while (exit === undefined) {
       await Promise.race([launched.exit, sleep(CHECK_EVERY_MS)]);
-      const row = await this.#options.db
-        .updateTable('exp.training_jobs')
-        .set({ heartbeat_at: new Date(), ...(log.takeChanged() ? { log: log.text } : {}) })
-        .where('job_id', '=', job.job_id)
-        .returning('cancel_requested')
-        .executeTakeFirstOrThrow();
-      if (exit !== undefined || stoppedBecause) continue;
+      const row = await this.#heartbeat(job, log);
+      if (exit !== undefined || stoppedBecause || !row) continue;
       if (row.cancel_requested) stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'cancelled on request' };
       else if (Date.now() > deadline) {
         stoppedBecause = {
@@ -244,6 +365,23 @@ export class TrainingJobs {
     };
   }
 
+  /** Writes the heartbeat and the log so far; undefined while PostgreSQL is unavailable (the trainer runs on meanwhile). */
+  async #heartbeat(job: Job, log: LogBuffer): Promise<{ cancel_requested: boolean } | undefined> {
+    const changed = log.takeChanged();
+    try {
+      return await this.#options.db
+        .updateTable('exp.training_jobs')
+        .set({ heartbeat_at: new Date(), ...(changed ? { log: log.text } : {}) })
+        .where('job_id', '=', job.job_id)
+        .returning('cancel_requested')
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      if (changed) log.markChanged();
+      return undefined;
+    }
+  }
+
   async #finish(
     job: Job,
     status: JobStatus,
@@ -268,6 +406,7 @@ export class TrainingJobs {
         })
         .where('job_id', '=', job.job_id)
         .where('status', '=', 'running')
+        .where('attempt', '=', job.attempt)
         .returning('job_id')
         .executeTakeFirst();
       if (!updated) return;

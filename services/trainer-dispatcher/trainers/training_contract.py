@@ -5,7 +5,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +25,17 @@ class JobError(Exception):
     """Anything else that stops the job (dataset, MLflow): the job exits 1."""
 
 
+def _follow_parent_lifeline() -> None:
+    """The dispatcher holds our stdin open and never writes to it: end of file means it died
+    (even by SIGKILL). Its replacement retries the job, so this process group stops, rather
+    than train on as an orphan and finish an MLflow run nobody watches."""
+    sys.stdin.buffer.read()
+    os.killpg(os.getpgrp(), signal.SIGTERM)
+
+
 def job_arguments(description: str) -> argparse.Namespace:
+    if os.environ.get("PL_PARENT_LIFELINE") == "stdin":
+        threading.Thread(target=_follow_parent_lifeline, name="parent-lifeline", daemon=True).start()
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", required=True, help="dataset version folder: a local path or s3://bucket/prefix/")
     parser.add_argument("--recipe", required=True, help="the training recipe (JSON)")

@@ -66,7 +66,7 @@ export function datasetRequestedHandler(bus: EventBus) {
       // An explicit new request is the way to retry a failed build.
       await trx
         .updateTable('exp.datasets')
-        .set({ status: 'pending', attempts: 0, retry_at: null, correlation_id: event.correlation_id })
+        .set({ status: 'pending', attempts: 0, retry_at: null, failing_since: null, correlation_id: event.correlation_id })
         .where('dataset_version', '=', version)
         .execute();
     }

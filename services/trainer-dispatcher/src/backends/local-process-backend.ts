@@ -16,10 +16,17 @@ export class LocalProcessBackend implements TrainingBackend {
       [spec.entrypoint, '--dataset', spec.datasetLocation, '--recipe', spec.recipeFile, '--output', spec.workDir],
       {
         cwd: spec.workDir,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PYTHONUNBUFFERED: '1', ...spec.env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PYTHONUNBUFFERED: '1',
+          // stdin stays open and silent while this process lives; the trainer stops at its end (see training_contract.py).
+          PL_PARENT_LIFELINE: 'stdin',
+          ...spec.env,
+        },
         // Its own process group, so cancelling also stops whatever the trainer started.
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     child.stdout.setEncoding('utf8').on('data', onOutput);

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { MlflowHttp } from '@planner/mlflow-client';
 
 const env = process.env;
 const MLFLOW = env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000';
@@ -48,15 +49,11 @@ const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2,
 const S3_DATASET = `s3://${BUCKET}/test-datasets/planner-ranker-${unique}/`;
 let experimentId = '';
 
-async function mlflow<T = Record<string, unknown>>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${MLFLOW}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`MLflow ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : {}) as T;
+// MLflow's own retrying client: a bare fetch fails on a keep-alive socket the server already closed.
+const mlflowHttp = new MlflowHttp({ trackingUri: MLFLOW });
+
+function mlflow<T = Record<string, unknown>>(path: string, body?: unknown): Promise<T> {
+  return mlflowHttp.json<T>(body === undefined ? { method: 'GET', path } : { method: 'POST', path, json: body });
 }
 
 async function reachable(name: string, url: string, hint: string): Promise<void> {
@@ -68,8 +65,14 @@ async function reachable(name: string, url: string, hint: string): Promise<void>
 }
 
 async function experiment(name: string): Promise<string> {
-  const found = await fetch(`${MLFLOW}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`);
-  if (found.ok) return ((await found.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id;
+  const found = await mlflowHttp
+    .json<{ experiment: { experiment_id: string } }>({
+      method: 'GET',
+      path: '/api/2.0/mlflow/experiments/get-by-name',
+      query: { experiment_name: name },
+    })
+    .catch(() => undefined);
+  if (found) return found.experiment.experiment_id;
   try {
     return (await mlflow<{ experiment_id: string }>('/api/2.0/mlflow/experiments/create', { name })).experiment_id;
   } catch {
@@ -136,9 +139,7 @@ async function train(trainer: string, location: string, recipe: Recipe = RECIPE)
 }
 
 async function artifact(runId: string, path: string): Promise<Buffer> {
-  const response = await fetch(`${MLFLOW}/get-artifact?path=${encodeURIComponent(path)}&run_uuid=${runId}`);
-  assert.equal(response.status, 200, `artifact ${path} of run ${runId}`);
-  return Buffer.from(await response.arrayBuffer());
+  return mlflowHttp.send({ method: 'GET', path: '/get-artifact', query: { path, run_uuid: runId } });
 }
 
 async function history(runId: string, key: string): Promise<{ step: number; value: number }[]> {
