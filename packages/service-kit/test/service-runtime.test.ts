@@ -14,7 +14,7 @@ const required = {
   AUTH_TOKENS: 'a-token-of-sixteen-chars',
 };
 
-test('the common settings: defaults, and an inbox retention of 30 days unless set', () => {
+test('the common settings: defaults, an inbox retention of 30 days and a dependency budget of 600 s unless set', () => {
   const reader = new ConfigReader(required);
   const config = readCommonConfig(reader, 8081);
   reader.done();
@@ -29,9 +29,9 @@ test('the common settings: defaults, and an inbox retention of 30 days unless se
     dependencyBudgetSeconds: 600,
   });
   const custom = new ConfigReader({ ...required, BUS_INBOX_RETENTION_DAYS: '8', DEPENDENCY_RETRY_BUDGET_SECONDS: '90' });
-  const config = readCommonConfig(custom, 8081);
-  assert.equal(config.inboxRetentionDays, 8);
-  assert.equal(config.dependencyBudgetSeconds, 90);
+  const set = readCommonConfig(custom, 8081);
+  assert.equal(set.inboxRetentionDays, 8);
+  assert.equal(set.dependencyBudgetSeconds, 90);
 });
 
 test('an inbox retention under a day stops start-up naming the variable', () => {
