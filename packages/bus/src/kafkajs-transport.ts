@@ -6,16 +6,13 @@ import { readHeaders, SupervisedConsumer } from './kafkajs-consumer.ts';
 import type { PartitionOffset, ReadOptions, TopicAdmin } from './topic-admin.ts';
 import type { ConsumeOptions, Consumption, IncomingMessage, MessageTransport, OutgoingMessage, TransportLog } from './transport.ts';
 
-/** Broker answers that no retry can change: the message itself (or the producer's rights) is the problem. */
-const REFUSALS = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-  'INVALID_TOPIC_EXCEPTION',
-  'TOPIC_AUTHORIZATION_FAILED',
-  'POLICY_VIOLATION',
-]);
+/**
+ * Broker answers that no retry can change because the message itself is the
+ * problem. A missing permission or topic is not among them: that is the
+ * deployment's to fix, and senders wait (and log) rather than set every
+ * message aside.
+ */
+const REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
 /** The refusal type in a kafkajs error, its causes or its aggregated errors; undefined when there is none. */
 function refusalOf(error: unknown, depth = 0): string | undefined {

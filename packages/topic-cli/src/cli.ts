@@ -2,8 +2,11 @@ import { parseArgs } from 'node:util';
 import { DLT_HEADER, HEADER, type IncomingMessage, KafkajsTransport, type ReadStart } from '@planner/bus';
 import { loadStackConfig } from '@planner/local-stack';
 import { SchemaRegistry } from '@planner/schemas';
-import { listDeadLetters, redrive } from './dead-letters.ts';
+import { letterPosition, listDeadLetters } from './dead-letters.ts';
 import { messageToJson } from './message-json.ts';
+import type { SkippedLetter } from './redrive.ts';
+import { type RedrivePort, type RedriveSummary, redriveDeadLetters } from './redrive-dead-letters.ts';
+import { redriveGroup } from './redrive-progress.ts';
 import { replayGroup } from './replay-group.ts';
 import { TopicCliError } from './topic-cli-error.ts';
 
@@ -14,9 +17,16 @@ const USAGE = `usage: lifecycle topics <command>
       move a stopped service's consumer group to a point in time (or prepare <group>.<name>)
   dlt list <topic>                        dead letters of <topic>, one summary line each
   dlt show <topic> --offset <n>           one dead letter in full, decoded
-  dlt redrive <topic> (--offset <n>... | --all) [--dry-run]
-      send dead letters back to <topic>
+  dlt redrive <topic> (--offset <n>... | --all [--restart]) [--limit <n>] [--dry-run]
+      send dead letters back to <topic>. --all sends every letter not yet redriven and records how far it got
+      (consumer group ${redriveGroup('<topic>')}), so a rerun after a crash or Ctrl-C continues there; --restart
+      starts again from the first letter. A letter that cannot be sent back is reported on stderr and skipped.
+      Exit status 3 when any letter was skipped, 130 when stopped by Ctrl-C (a rerun continues).
 Brokers come from KAFKA_BROKERS (default: the local stack); KAFKA_NAMESPACE selects a namespace.`;
+
+/** Beyond 0 (done), 1 (error) and 2 (usage): scripts must notice skipped letters and an early stop. */
+const EXIT_SKIPPED = 3;
+const EXIT_INTERRUPTED = 130;
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -44,6 +54,70 @@ function summary(letter: IncomingMessage) {
   };
 }
 
+/**
+ * The first Ctrl-C (or SIGTERM) lets the batch in hand finish and be recorded,
+ * so a rerun neither resends nor loses it; a second one quits at once.
+ */
+function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+    process.stderr.write('topics: stopping after the batch in hand (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function reportSkipped({ letter, reason }: SkippedLetter): void {
+  const event = letter.headers[HEADER.eventId] ?? 'no event id';
+  process.stderr.write(`topics: skipped ${letterPosition(letter)} (${event}): ${reason}\n`);
+}
+
+function exitStatus(summary: RedriveSummary): number {
+  if (summary.interrupted) return EXIT_INTERRUPTED;
+  return summary.skipped > 0 ? EXIT_SKIPPED : 0;
+}
+
+interface RedriveFlags {
+  offsets: string[];
+  all: boolean;
+  restart: boolean;
+  limit: string | undefined;
+  dryRun: boolean;
+}
+
+/** `dlt redrive`: checks the flags, redrives `letters` (the chosen ones, or all for --all), prints the summary. */
+async function redriveCommand(port: RedrivePort, topic: string, letters: IncomingMessage[], flags: RedriveFlags): Promise<number> {
+  const chosen = flags.offsets.length > 0;
+  if (chosen === flags.all) throw new TopicCliError('USAGE', 'dlt redrive needs either --offset <n> or --all');
+  if (flags.restart && !flags.all) throw new TopicCliError('USAGE', '--restart goes with --all');
+  const stop = stopOnSignals();
+  try {
+    const outcome = await redriveDeadLetters(port, {
+      topic,
+      scope: flags.all ? 'all' : 'chosen',
+      letters,
+      restart: flags.restart,
+      limit: flags.limit === undefined ? Number.POSITIVE_INFINITY : Number(integer(flags.limit, '--limit')),
+      dryRun: flags.dryRun,
+      signal: stop.signal,
+      onSkip: reportSkipped,
+    });
+    print(outcome);
+    return exitStatus(outcome);
+  } finally {
+    stop.dispose();
+  }
+}
+
 export async function runTopicCli(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -60,6 +134,7 @@ export async function runTopicCli(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       offset: { type: 'string', multiple: true },
       all: { type: 'boolean' },
+      restart: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -135,10 +210,13 @@ export async function runTopicCli(argv: string[]): Promise<number> {
           return 0;
         }
         if (action === 'redrive') {
-          if (wanted.length === 0) throw new TopicCliError('USAGE', 'dlt redrive needs --offset <n> or --all');
-          const sent = values['dry-run'] ? 0 : await redrive(kafka, wanted);
-          print({ topic, redriven: sent, offsets: wanted.map((l) => l.offset), dry_run: values['dry-run'] ?? false });
-          return 0;
+          return await redriveCommand(kafka, topic, wanted, {
+            offsets: values.offset ?? [],
+            all: values.all ?? false,
+            restart: values.restart ?? false,
+            limit: values.limit,
+            dryRun: values['dry-run'] ?? false,
+          });
         }
         throw new TopicCliError('USAGE', `unknown dlt action '${action}' (list, show, redrive)`);
       }

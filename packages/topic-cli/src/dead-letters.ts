@@ -1,6 +1,9 @@
-import { DLT_HEADER, deadLetterTopic, type IncomingMessage, type MessageTransport, type TopicAdmin } from '@planner/bus';
+import { DLT_HEADER, deadLetterTopic, type IncomingMessage, type OutgoingMessage, type TopicAdmin } from '@planner/bus';
 
-/** Every dead letter of `topic`, oldest first. */
+/** On a redriven message: `<dead-letter topic>/<partition>/<offset>` of the letter it was sent back from. */
+export const REDRIVEN_FROM_HEADER = 'redriven-from';
+
+/** Every dead letter of `topic`, oldest first (in offset order within each partition). */
 export async function listDeadLetters(admin: TopicAdmin, topic: string): Promise<IncomingMessage[]> {
   const found: IncomingMessage[] = [];
   await admin.read({
@@ -15,19 +18,38 @@ export async function listDeadLetters(admin: TopicAdmin, topic: string): Promise
   return found;
 }
 
+/** Where a dead letter sits: `<dead-letter topic>/<partition>/<offset>`. */
+export function letterPosition(letter: IncomingMessage): string {
+  return `${letter.topic}/${letter.partition}/${letter.offset}`;
+}
+
+/** True for a stub letter, whose value the bus did not keep. */
+export function isStub(letter: IncomingMessage): boolean {
+  return letter.headers[DLT_HEADER.valueOmitted] === 'true';
+}
+
+/** Why a stub cannot be redriven, with what the bus kept about the value (its size and hash headers). */
+export function stubReason(letter: IncomingMessage): string {
+  const kept = Object.entries(letter.headers)
+    .filter(([name]) => name.startsWith('dlt-') && /size|bytes|hash|sha/.test(name))
+    .map(([name, value]) => `${name}=${value}`);
+  return `its value was not kept in the dead letter (${[DLT_HEADER.valueOmitted, ...kept].join(', ')}): republish the event from its source`;
+}
+
 /**
- * Sends dead letters back to the topic they came from, with their original
- * key, value and headers (the dlt-* headers dropped). Consumers that already
- * processed an event drop it again by its event id, so redriving twice is safe.
+ * The message a dead letter is sent back as: its original key, value and
+ * headers, every dlt-* header dropped (including any the bus adds later), and
+ * `redriven-from` naming the letter. A letter that failed again after an
+ * earlier redrive carries the old `redriven-from`: the new one replaces it.
  */
-export async function redrive(transport: MessageTransport, letters: IncomingMessage[]): Promise<number> {
-  const dltNames = new Set<string>(Object.values(DLT_HEADER));
-  const messages = letters.map((letter) => ({
+export function redrivenMessage(letter: IncomingMessage): OutgoingMessage {
+  const headers = Object.fromEntries(
+    Object.entries(letter.headers).filter(([name]) => !name.startsWith('dlt-') && name !== REDRIVEN_FROM_HEADER),
+  );
+  return {
     topic: letter.headers[DLT_HEADER.originalTopic] ?? letter.topic.replace(/\.dlt$/, ''),
     key: letter.key?.toString() ?? null,
     value: letter.value ?? Buffer.alloc(0),
-    headers: Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !dltNames.has(name))),
-  }));
-  await transport.send(messages);
-  return messages.length;
+    headers: { ...headers, [REDRIVEN_FROM_HEADER]: letterPosition(letter) },
+  };
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventRejected } from '@planner/bus';
+import { DLT_HEADER, EventRejected, type IncomingMessage, KafkajsTransport, type OutgoingMessage } from '@planner/bus';
 import type { TopicEvents } from '@planner/schemas';
 import { useStack } from '../../../tests/support/stack.ts';
 import { busFixture, eventually } from '../../bus/test/fixtures/bus-fixture.ts';
@@ -19,7 +21,13 @@ before(async () => {
 after(() => f.close());
 
 function topics(...args: string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return topicsIn('', args);
+}
+
+/** The CLI with KAFKA_NAMESPACE set: it sees only that namespace's topics and groups. */
+function topicsIn(namespace: string, args: string[]) {
+  const env = { ...process.env, KAFKA_NAMESPACE: namespace };
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, env });
   const lines = run.stdout
     .split('\n')
     .filter(Boolean)
@@ -151,7 +159,16 @@ test('dead letters can be listed, shown decoded, and redriven to their topic onc
 
     fixed = true;
     const redriven = topics('dlt', 'redrive', TOPIC, '--offset', String(letter.offset));
-    assert.deepEqual(redriven.lines[0], { topic: TOPIC, redriven: 1, offsets: [letter.offset], dry_run: false });
+    assert.equal(redriven.status, 0, redriven.stderr);
+    assert.deepEqual(redriven.lines[0], {
+      topic: TOPIC,
+      sent: 1,
+      skipped: 0,
+      already_done: 0,
+      left: 0,
+      dry_run: false,
+      interrupted: false,
+    });
     await eventually('the redriven event', async () => ((await f.effects(correlationId)).length === 1 ? true : undefined));
 
     topics('dlt', 'redrive', TOPIC, '--offset', String(letter.offset));
@@ -170,4 +187,244 @@ test('an unknown topic or a bad time is one line on stderr', () => {
   const badTime = topics('replay', TOPIC, '--group', 'g', '--from-time', 'yesterday');
   assert.equal(badTime.status, 2);
   assert.equal(badTime.stderr, "topics: --from-time needs an ISO 8601 time, e.g. 2026-11-26T10:00:00Z; got 'yesterday'");
+});
+
+/**
+ * The few kafkajs admin calls the next tests need: creating topics with a
+ * config, which no port offers. kafkajs is not a dependency of the topic CLI,
+ * so this borrows the tests workspace's copy.
+ */
+interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  createTopics(options: {
+    waitForLeaders: boolean;
+    topics: { topic: string; numPartitions: number; replicationFactor: number; configEntries?: { name: string; value: string }[] }[];
+  }): Promise<boolean>;
+  deleteTopics(options: { topics: string[] }): Promise<void>;
+  deleteGroups(groupIds: string[]): Promise<unknown>;
+}
+const { Kafka } = createRequire(join(import.meta.dirname, '..', '..', '..', 'tests', 'package.json'))('kafkajs') as {
+  Kafka: new (config: { clientId: string; brokers: string[]; logLevel: number }) => { admin(): KafkaAdmin };
+};
+
+/** Larger than the broker's default max.message.bytes (1 MiB), smaller than what the test's dead-letter topic takes. */
+const OVERSIZED = 1_500_000;
+
+/**
+ * A namespace of the test's own, so its dead-letter topic holds only its
+ * letters: `model.registered` with the broker's default max.message.bytes,
+ * and `model.registered.dlt` taking 4 MiB, so a letter can be too large to go
+ * back. Through `transport`, the test writes letters and reads what arrived.
+ */
+async function ownTopics() {
+  const namespace = `topic-cli-${randomUUID().slice(0, 8)}.`;
+  const admin = new Kafka({ clientId: 'topic-cli-test', brokers: f.config.kafka.brokers, logLevel: 0 }).admin();
+  await admin.connect();
+  const physical = [`${namespace}${TOPIC}`, `${namespace}${TOPIC}.dlt`];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: `${namespace}${TOPIC}`, numPartitions: 3, replicationFactor: -1 },
+      {
+        topic: `${namespace}${TOPIC}.dlt`,
+        numPartitions: 1,
+        replicationFactor: -1,
+        configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }],
+      },
+    ],
+  });
+  const transport = new KafkajsTransport({ brokers: f.config.kafka.brokers, clientId: 'topic-cli-test', namespace });
+  // A new partition's leader may answer ListOffsets a moment after the metadata names it.
+  await eventually('the topics answer', async () => {
+    const ready = await Promise.all(
+      [TOPIC, `${TOPIC}.dlt`].map((t) =>
+        transport.offsetsAt(t, 0).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return ready.every(Boolean) ? true : undefined;
+  });
+  return {
+    namespace,
+    topics: (...args: string[]) => topicsIn(namespace, args),
+    /** How many messages the original topic holds: a cheap look, no consumer group. */
+    async count(): Promise<number> {
+      const ends = await transport.offsetsAt(TOPIC, Date.now() + 3_600_000);
+      return ends.reduce((sum, end) => sum + Number(end.offset), 0);
+    },
+    /** Puts letters on the dead-letter topic in this order, at offsets 0, 1, 2, ... */
+    deadLetter: (letters: OutgoingMessage[]) => transport.send(letters),
+    /** Everything on the original topic. */
+    async arrived(): Promise<IncomingMessage[]> {
+      const found: IncomingMessage[] = [];
+      const onMessage = (message: IncomingMessage) => {
+        found.push(message);
+        return true;
+      };
+      await transport.read({ topic: TOPIC, start: { from: 'beginning' }, follow: false, onMessage });
+      return found;
+    },
+    async close() {
+      await transport.close();
+      await admin.deleteGroups([`${namespace}planner-redrive.${TOPIC}`]).catch(() => undefined);
+      await admin.deleteTopics({ topics: physical });
+      await admin.disconnect();
+    },
+  };
+}
+
+/** The dead letter of `event`, as the bus writes it: the original message plus dlt-* headers. */
+function letterOf(event: TopicEvents['model.registered']): OutgoingMessage {
+  const message = f.bus.message(TOPIC, event);
+  return {
+    ...message,
+    topic: `${TOPIC}.dlt`,
+    headers: {
+      ...message.headers,
+      [DLT_HEADER.originalTopic]: TOPIC,
+      [DLT_HEADER.originalPartition]: '0',
+      [DLT_HEADER.originalOffset]: '0',
+      [DLT_HEADER.errorCode]: 'POLICY_ID_MISSING',
+      [DLT_HEADER.attempts]: '1',
+    },
+  };
+}
+
+const eventIds = (messages: IncomingMessage[]) => messages.map((m) => m.headers['event-id']).sort();
+
+test('redrive --all records how far it got: stopped after --limit letters, a rerun sends only the rest, each letter once', async () => {
+  const own = await ownTopics();
+  try {
+    const events = ['1', '2', '3', '4', '5'].map((v) => registered(randomUUID(), v));
+    await own.deadLetter(events.map(letterOf));
+
+    const first = own.topics('dlt', 'redrive', TOPIC, '--all', '--limit', '2');
+    assert.equal(first.status, 0, first.stderr);
+    assert.deepEqual(first.lines[0], { topic: TOPIC, sent: 2, skipped: 0, already_done: 0, left: 3, dry_run: false, interrupted: false });
+
+    const plan = own.topics('dlt', 'redrive', TOPIC, '--all', '--dry-run');
+    assert.deepEqual(plan.lines[0], {
+      topic: TOPIC,
+      sent: 0,
+      skipped: 0,
+      already_done: 2,
+      left: 3,
+      dry_run: true,
+      interrupted: false,
+      offsets: ['2', '3', '4'],
+    });
+
+    const rest = own.topics('dlt', 'redrive', TOPIC, '--all');
+    assert.equal(rest.status, 0, rest.stderr);
+    assert.deepEqual(rest.lines[0], { topic: TOPIC, sent: 3, skipped: 0, already_done: 2, left: 0, dry_run: false, interrupted: false });
+    const again = own.topics('dlt', 'redrive', TOPIC, '--all');
+    assert.deepEqual(again.lines[0], { topic: TOPIC, sent: 0, skipped: 0, already_done: 5, left: 0, dry_run: false, interrupted: false });
+
+    const arrived = await own.arrived();
+    assert.deepEqual(eventIds(arrived), events.map((e) => e.event_id).sort(), 'every letter once across the runs');
+    const from = Object.fromEntries(arrived.map((m) => [m.headers['event-id'], m.headers['redriven-from']]));
+    assert.deepEqual(
+      events.map((e) => from[e.event_id]),
+      events.map((_e, offset) => `${TOPIC}.dlt/0/${offset}`),
+    );
+    assert.deepEqual(
+      arrived.flatMap((m) => Object.keys(m.headers).filter((name) => name.startsWith('dlt-'))),
+      [],
+      'the dlt-* headers are dropped',
+    );
+
+    const restart = own.topics('dlt', 'redrive', TOPIC, '--all', '--restart', '--dry-run');
+    assert.equal(restart.lines[0]?.already_done, 0);
+    assert.equal(restart.lines[0]?.left, 5);
+    assert.equal(own.topics('dlt', 'redrive', TOPIC, '--restart', '--offset', '0').status, 2);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a letter the broker refuses and a letter whose value was not kept are reported and skipped; the redrive goes on', async () => {
+  const own = await ownTopics();
+  try {
+    const [good, oversized, omitted, alsoGood] = ['1', '2', '3', '4'].map((v) => registered(randomUUID(), v)) as [
+      TopicEvents['model.registered'],
+      TopicEvents['model.registered'],
+      TopicEvents['model.registered'],
+      TopicEvents['model.registered'],
+    ];
+    const tooLarge = { ...letterOf(oversized), value: Buffer.alloc(OVERSIZED, 7) };
+    const stubbed = letterOf(omitted);
+    const stub = {
+      ...stubbed,
+      value: Buffer.alloc(0),
+      headers: {
+        ...stubbed.headers,
+        'dlt-value-omitted': 'true',
+        'dlt-value-size': String(OVERSIZED),
+        'dlt-value-sha256': createHash('sha256').update(stubbed.value).digest('hex'),
+      },
+    };
+    await own.deadLetter([letterOf(good), tooLarge, stub, letterOf(alsoGood)]);
+
+    const run = own.topics('dlt', 'redrive', TOPIC, '--all');
+    assert.equal(run.status, 3, 'skipped letters make the exit status non-zero');
+    assert.deepEqual(run.lines[0], { topic: TOPIC, sent: 2, skipped: 2, already_done: 0, left: 0, dry_run: false, interrupted: false });
+    const skips = run.stderr.split('\n').filter((line) => line.startsWith('topics: skipped'));
+    assert.equal(skips.length, 2, run.stderr);
+    assert.equal(skips[0], `topics: skipped ${TOPIC}.dlt/0/1 (${oversized.event_id}): the broker refused it: MESSAGE_TOO_LARGE`);
+    assert.match(skips[1] ?? '', new RegExp(`^topics: skipped ${TOPIC}\\.dlt/0/2 \\(${omitted.event_id}\\): its value was not kept`));
+    assert.match(skips[1] ?? '', new RegExp(`dlt-value-size=${OVERSIZED}`));
+    assert.deepEqual(eventIds(await own.arrived()), [good.event_id, alsoGood.event_id].sort());
+
+    const rerun = own.topics('dlt', 'redrive', TOPIC, '--all');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.deepEqual(rerun.lines[0], { topic: TOPIC, sent: 0, skipped: 0, already_done: 4, left: 0, dry_run: false, interrupted: false });
+
+    const alone = own.topics('dlt', 'redrive', TOPIC, '--offset', '2');
+    assert.equal(alone.status, 3);
+    assert.equal(alone.lines[0]?.skipped, 1);
+    assert.deepEqual(eventIds(await own.arrived()), [good.event_id, alsoGood.event_id].sort(), 'nothing sent twice');
+  } finally {
+    await own.close();
+  }
+});
+
+test('Ctrl-C stops a redrive --all after the batch in hand; a rerun sends the rest, each letter once', async () => {
+  const own = await ownTopics();
+  try {
+    // Each letter larger than a batch may hold (and under the broker's limit), so each is a batch of its own.
+    const events = ['1', '2', '3', '4'].map((v) => registered(randomUUID(), v));
+    await own.deadLetter(events.map((e) => ({ ...letterOf(e), value: Buffer.alloc(600_000, 1) })));
+
+    const child = spawn(process.execPath, [CLI, 'dlt', 'redrive', TOPIC, '--all'], {
+      env: { ...process.env, KAFKA_NAMESPACE: own.namespace },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = once(child, 'exit');
+    await eventually('the first letter sent back', async () => ((await own.count()) > 0 ? true : undefined));
+    child.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /topics: stopping after the batch in hand/);
+    const stopped = JSON.parse(stdout) as { sent: number; left: number; interrupted: boolean };
+    assert.equal(stopped.interrupted, true);
+    assert.equal(stopped.sent + stopped.left, 4);
+
+    const rest = own.topics('dlt', 'redrive', TOPIC, '--all');
+    assert.equal(rest.status, 0, rest.stderr);
+    assert.equal(rest.lines[0]?.already_done, stopped.sent);
+    assert.equal(rest.lines[0]?.sent, stopped.left);
+    assert.deepEqual(eventIds(await own.arrived()), events.map((e) => e.event_id).sort(), 'every letter once across the runs');
+  } finally {
+    await own.close();
+  }
 });
