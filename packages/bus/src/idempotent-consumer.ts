@@ -157,8 +157,13 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         ${items.map((i) => i.event.event_id)}::text[],
         ${items.map((i) => i.message.topic)}::text[],
         ${items.map((i) => i.message.partition)}::integer[],
-        ${items.map((i) => i.message.offset)}::bigint[]
-      ) as t(event_id, topic, partition, "offset")
+        ${items.map((i) => i.message.offset)}::bigint[],
+        ${items.map((i) => deadLetteredKey(i.message))}::text[]
+      ) as t(event_id, topic, partition, "offset", dead_lettered_key)
+      -- A message dead-lettered at its position before (then redelivered) is neither claimed nor handled again.
+      where not exists (
+        select 1 from exp.processed_events d where d.consumer_group = ${groupId} and d.event_id = t.dead_lettered_key
+      )
       on conflict (consumer_group, event_id) do nothing
       returning event_id`.execute(trx);
     const fresh = new Set(claimed.map((row) => row.event_id));
@@ -222,7 +227,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         if (cause instanceof EventRejected) return this.#deadLetterOnce(message, code, text, attempt, signal);
         if (isTransient(cause)) {
           if (Date.now() - firstFailure >= budgetMs) {
-            const budget = `still failing after the ${Math.round(budgetMs / 1000)} s budget for unavailable dependencies`;
+            const budget = `still failing after the ${budgetMs / 1000} s budget for unavailable dependencies`;
             return this.#deadLetterOnce(message, code, `${text} (${budget})`, attempt, signal);
           }
           await this.#wait(message, cause, Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (attempt - 1)), signal);
@@ -349,7 +354,6 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     } catch (error) {
       if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
       const value = message.value ?? Buffer.alloc(0);
-      const headerBytes = Object.entries(message.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
       await this.#transport.send([
         {
           topic,
@@ -358,7 +362,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
           headers: {
             ...origin,
             [DLT_HEADER.valueOmitted]: 'true',
-            [DLT_HEADER.originalSize]: String(value.length + headerBytes),
+            [DLT_HEADER.originalSize]: String(value.length),
             [DLT_HEADER.originalSha256]: createHash('sha256').update(value).digest('hex'),
             [DLT_HEADER.originalHead]: value.subarray(0, HEAD_BYTES).toString('hex'),
             [DLT_HEADER.copyRefused]: error.message.slice(0, 500),

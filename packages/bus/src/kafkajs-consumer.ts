@@ -87,33 +87,45 @@ export class SupervisedConsumer implements Consumption {
       maxWaitTimeInMs: 1_000,
     });
     this.#consumer = consumer;
-    const fetching = new Promise<void>((resolve) => {
+    let fetched = false;
+    let failStart: (error: Error) => void = () => undefined;
+    const fetching = new Promise<void>((resolve, reject) => {
+      failStart = reject;
       consumer.on(consumer.events.FETCH, () => {
         this.#lastFetchAt = Date.now();
         this.#crashed = undefined;
+        fetched = true;
         resolve();
       });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.#crashed = payload.error.message;
+      // Before its first fetch a crash fails this start (the caller, or the restart loop, decides what next).
+      if (!fetched) failStart(payload.error);
       // kafkajs restarts by itself after a retriable crash; after any other this member does.
-      if (!payload.restart && !this.#stopping) this.#restartAfterCrash(consumer);
+      else if (!payload.restart && !this.#stopping) this.#restartAfterCrash(consumer);
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.#options.physicalTopics, fromBeginning: this.#options.fromBeginning });
-    await consumer.run({
-      // Offsets are resolved only after handleBatch resolved, and committed every second,
-      // every 100 messages and when leaving the group: at-least-once, without a broker
-      // round trip per message.
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      autoCommitThreshold: 100,
-      // Partitions are independent: handle a few at once (order holds within each).
-      partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.#eachBatch(payload),
-    });
-    await fetching;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.#options.physicalTopics, fromBeginning: this.#options.fromBeginning });
+      await consumer.run({
+        // Offsets are resolved only after handleBatch resolved, and committed every second,
+        // every 100 messages and when leaving the group: at-least-once, without a broker
+        // round trip per message.
+        autoCommit: true,
+        autoCommitInterval: 1000,
+        autoCommitThreshold: 100,
+        // Partitions are independent: handle a few at once (order holds within each).
+        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+      await fetching;
+    } catch (error) {
+      // Also cancels a restart kafkajs may have scheduled: one consumer per member at a time.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 
   #restartAfterCrash(crashed: Consumer): void {
@@ -128,7 +140,6 @@ export class SupervisedConsumer implements Consumption {
           break;
         } catch (error) {
           this.#crashed = (error as Error).message;
-          await this.#consumer?.disconnect().catch(() => undefined);
           this.#options.log('error', 'consumer restart failed; trying again', {
             group: this.#options.groupId,
             error: this.#crashed,

@@ -30,9 +30,12 @@ const LEVELS: Record<number, Parameters<TransportLog>[0]> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** JSON lines on stderr, so tools that print data on stdout (the topic CLI) stay parseable. */
-const stderrLog: TransportLog = (level, message, fields) =>
-  process.stderr.write(`${JSON.stringify({ level, logger: 'kafkajs', msg: message, ...fields })}\n`);
+/** Warnings and errors as JSON lines on stderr, so tools that print data on stdout (the topic CLI) stay parseable. */
+const stderrLog: TransportLog = (level, message, fields) => {
+  if (level === 'error' || level === 'warn') {
+    process.stderr.write(`${JSON.stringify({ level, logger: 'kafkajs', msg: message, ...fields })}\n`);
+  }
+};
 
 /** The kafkajs implementation of the transport and topic-admin ports. */
 export class KafkajsTransport implements MessageTransport, TopicAdmin {
@@ -58,7 +61,9 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       logCreator:
         () =>
         ({ level, log: { message, timestamp: _timestamp, logger: _logger, ...fields } }) =>
-          this.#log(LEVELS[level] ?? 'info', String(message), fields),
+          // "Response <Api>: <error>" is one protocol answer kafkajs retries itself (a coordinator still loading
+          // after a broker start, a leader moving); what its retries cannot fix surfaces as a thrown error or a crash.
+          this.#log(String(message).startsWith('Response ') ? 'debug' : (LEVELS[level] ?? 'info'), String(message), fields),
     });
   }
 

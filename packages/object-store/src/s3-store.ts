@@ -47,6 +47,8 @@ export class S3Store implements ObjectStore {
       // S3-compatible servers other than AWS often refuse the SDK's default CRC checksums.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without a logger the SDK writes to the console on a failed streaming upload; the error reaches the caller anyway.
+      logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });
   }
 

@@ -29,7 +29,10 @@ def _follow_parent_lifeline() -> None:
     """The dispatcher holds our stdin open and never writes to it: end of file means it died
     (even by SIGKILL). Its replacement retries the job, so this process group stops, rather
     than train on as an orphan and finish an MLflow run nobody watches."""
-    sys.stdin.buffer.read()
+    # The raw descriptor, not sys.stdin: a daemon thread blocked inside the buffered reader holds its
+    # lock, and the interpreter aborts at exit when it cannot take it.
+    while os.read(0, 4096):
+        pass
     os.killpg(os.getpgrp(), signal.SIGTERM)
 
 
