@@ -6,6 +6,9 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type PolicyStatus = 'registered' | 'candidate' | 'rejected' | 'active' | 'retired';
 
+/** Queued: its gate passed while another experiment of the policy was running; it starts when that one ends (decision 0010). */
+export type ExperimentStatus = 'queued' | 'running' | 'stopped';
+
 /** The largest share of traffic a first experiment may give a candidate (seed §6.2); the database enforces it too. */
 export const MAX_TREATMENT_ALLOCATION = 0.1;
 
@@ -27,8 +30,10 @@ export interface GateTables {
   'exp.experiments': {
     experiment_id: string;
     policy_id: string;
-    status: 'running' | 'stopped';
+    status: ExperimentStatus;
     decision_id: string;
+    /** Always 'passed': with decision_id, a foreign key to the decision's outcome, so only a passed decision opens an experiment. */
+    decision_outcome: Generated<'passed'>;
     created_at: Generated<Date>;
   };
   'exp.variants': {
@@ -98,6 +103,102 @@ export const gateMigrations: Record<string, Migration> = {
           constraint treatment_at_most_ten_percent check (role <> 'treatment' or (allocation > 0 and allocation <= ${sql.lit(MAX_TREATMENT_ALLOCATION)})),
           constraint allocation_is_a_share check (allocation >= 0 and allocation <= 1)
         )`.execute(db);
+    },
+  },
+  // Issue 17, decision 0010: the allocation invariants hold per policy and per experiment, whatever SQL writes the rows.
+  '0002-allocation-invariants': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table exp.experiments drop constraint experiments_status_check`.execute(db);
+      await sql`alter table exp.experiments add constraint experiment_status_known check (status in ('queued', 'running', 'stopped'))`.execute(
+        db,
+      );
+      // Databases from before this migration ran an experiment per gate pass: the newest of each policy keeps running.
+      await sql`
+        update exp.experiments e set status = 'stopped'
+        where e.status = 'running'
+          and exists (
+            select 1 from exp.experiments newer
+            where newer.policy_id = e.policy_id
+              and newer.status = 'running'
+              and (newer.created_at, newer.experiment_id) > (e.created_at, e.experiment_id))`.execute(db);
+      await sql`create unique index one_running_experiment_per_policy on exp.experiments (policy_id) where status = 'running'`.execute(db);
+      // "The" active version, which every control must be.
+      await sql`create unique index one_active_version_per_policy on exp.policy_versions (policy_id) where status = 'active'`.execute(db);
+      // Only a passed decision opens an experiment: (decision_id, 'passed') must name a decision and its outcome.
+      await sql`alter table exp.gate_decisions add constraint decision_and_outcome unique (decision_id, outcome)`.execute(db);
+      await sql`
+        alter table exp.experiments
+          add column decision_outcome text not null default 'passed'
+            constraint experiment_decision_outcome_is_passed check (decision_outcome = 'passed'),
+          add constraint experiment_on_a_passed_decision
+            foreign key (decision_id, decision_outcome) references exp.gate_decisions (decision_id, outcome)`.execute(db);
+      await sql`alter table exp.variants add constraint one_variant_per_role unique (experiment_id, role)`.execute(db);
+      // Checked at commit, once all of an experiment's rows are written. A stopped experiment is held to its shape
+      // only: promotions later change the statuses of its versions.
+      await sql`
+        create function exp.check_experiment_variants(target text) returns void language plpgsql as $$
+        declare
+          e record;
+          v record;
+        begin
+          select x.policy_id, x.status, d.policy_version_id as decided_version into e
+          from exp.experiments x join exp.gate_decisions d on d.decision_id = x.decision_id
+          where x.experiment_id = target;
+          if not found then
+            return; -- deleted in this transaction, its variants first (the foreign key sees to that)
+          end if;
+          select count(*) filter (where role = 'control') as controls,
+                 count(*) filter (where role = 'treatment') as treatments,
+                 coalesce(sum(allocation), 0) as total,
+                 min(policy_version_id) filter (where role = 'control') as control_version,
+                 min(policy_version_id) filter (where role = 'treatment') as treatment_version
+          into v
+          from exp.variants where experiment_id = target;
+          if v.controls <> 1 or v.treatments <> 1 then
+            raise exception 'experiment % has % control and % treatment variants, not one of each', target, v.controls, v.treatments
+              using errcode = 'check_violation', schema = 'exp', table = 'variants',
+                    constraint = 'experiment_has_one_control_and_one_treatment';
+          end if;
+          if abs(v.total - 1) > 1e-9 then
+            raise exception 'the allocations of experiment % sum to %, not 1', target, v.total
+              using errcode = 'check_violation', schema = 'exp', table = 'variants', constraint = 'experiment_allocations_sum_to_one';
+          end if;
+          if v.treatment_version <> e.decided_version or not exists (
+            select 1 from exp.policy_versions p
+            where p.policy_version_id = v.treatment_version and p.policy_id = e.policy_id and (e.status = 'stopped' or p.status = 'candidate')
+          ) then
+            raise exception 'the treatment of experiment % is %, not the candidate of policy % that its decision passed (%)',
+              target, v.treatment_version, e.policy_id, e.decided_version
+              using errcode = 'check_violation', schema = 'exp', table = 'variants', constraint = 'experiment_treats_the_passed_candidate';
+          end if;
+          if not exists (
+            select 1 from exp.policy_versions p
+            where p.policy_version_id = v.control_version and p.policy_id = e.policy_id and (e.status = 'stopped' or p.status = 'active')
+          ) then
+            raise exception 'the control of experiment % is %, not the active version of policy %', target, v.control_version, e.policy_id
+              using errcode = 'check_violation', schema = 'exp', table = 'variants', constraint = 'experiment_control_is_the_active_version';
+          end if;
+        end $$`.execute(db);
+      await sql`
+        create function exp.experiment_allocation_holds() returns trigger language plpgsql as $$
+        begin
+          if tg_op = 'DELETE' then
+            perform exp.check_experiment_variants(old.experiment_id);
+            return null;
+          end if;
+          perform exp.check_experiment_variants(new.experiment_id);
+          if tg_op = 'UPDATE' and old.experiment_id <> new.experiment_id then
+            perform exp.check_experiment_variants(old.experiment_id); -- a variant moved away leaves its old experiment short
+          end if;
+          return null;
+        end $$`.execute(db);
+      // Inserting an experiment fires it too, so an experiment without variants cannot commit.
+      await sql`
+        create constraint trigger experiment_allocation_holds after insert or update on exp.experiments
+        deferrable initially deferred for each row execute function exp.experiment_allocation_holds()`.execute(db);
+      await sql`
+        create constraint trigger variant_allocation_holds after insert or update or delete on exp.variants
+        deferrable initially deferred for each row execute function exp.experiment_allocation_holds()`.execute(db);
     },
   },
 };

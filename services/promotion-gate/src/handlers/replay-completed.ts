@@ -5,6 +5,7 @@ import type { ReplayCompleted, RuleOutcome } from '@planner/schemas';
 import { sql, type Transaction } from 'kysely';
 import { configVersion, type GateConfig } from '../gate-config.ts';
 import { evaluateRules, type PairedResult } from '../gate-rules.ts';
+import { openExperiment } from '../open-experiment.ts';
 import type { GateTables } from '../tables.ts';
 
 type Trx = Transaction<GateTables>;
@@ -34,8 +35,9 @@ const idOf = (prefix: string, ...parts: string[]) => `${prefix}-${createHash('sh
  * Judges one replay with the rules of seed §6.1 and records the decision with
  * all its evidence. Pass: the policy version becomes a candidate, an
  * experiment opens with the baseline as control and the candidate as a
- * treatment of at most 10%, and gate.passed goes out; fail: the version is
- * rejected and gate.rejected lists every rule. One decision per replay.
+ * treatment of at most 10% (running, with experiment.started, or queued
+ * behind the policy's running one), and gate.passed goes out; fail: the
+ * version is rejected and gate.rejected lists every rule. One decision per replay.
  */
 export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig }) {
   const version = configVersion(deps.config);
@@ -100,56 +102,37 @@ export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig
       return;
     }
 
-    const control = await trx
-      .selectFrom('exp.policy_versions')
-      .select('policy_version_id')
-      .where('policy_id', '=', candidate.policy_id)
-      .where('status', '=', 'active')
-      .orderBy('version', 'desc')
-      .executeTakeFirstOrThrow();
-    const experimentId = idOf('experiment', decisionId);
-    const controlVariant = `${experimentId}-control`;
-    const treatmentVariant = `${experimentId}-treatment`;
-    const allocation = deps.config.treatmentAllocation;
-    await trx
-      .insertInto('exp.experiments')
-      .values({ experiment_id: experimentId, policy_id: candidate.policy_id, status: 'running', decision_id: decisionId })
-      .execute();
-    await trx
-      .insertInto('exp.variants')
-      .values([
+    const opened = await openExperiment(trx, {
+      experimentId: idOf('experiment', decisionId),
+      decisionId,
+      policyId: candidate.policy_id,
+      policyVersionId: candidate.policy_version_id,
+      treatmentAllocation: deps.config.treatmentAllocation,
+    });
+    // A queued experiment serves no traffic yet: experiment.started goes out when it starts (stage III).
+    if (opened.status === 'running') {
+      const started = deps.bus.event(
+        'experiment.started',
         {
-          variant_id: controlVariant,
-          experiment_id: experimentId,
-          policy_version_id: control.policy_version_id,
-          role: 'control',
-          allocation: 1 - allocation,
-        },
-        {
-          variant_id: treatmentVariant,
-          experiment_id: experimentId,
+          experiment_id: opened.experimentId,
+          control_variant_id: opened.controlVariantId,
+          treatment_variant_id: opened.treatmentVariantId,
+          treatment_allocation: deps.config.treatmentAllocation,
           policy_version_id: candidate.policy_version_id,
-          role: 'treatment',
-          allocation,
+          baseline_policy_version_id: opened.baselinePolicyVersionId,
         },
-      ])
-      .execute();
-    const started = deps.bus.event(
-      'experiment.started',
-      {
-        experiment_id: experimentId,
-        control_variant_id: controlVariant,
-        treatment_variant_id: treatmentVariant,
-        treatment_allocation: allocation,
-        policy_version_id: candidate.policy_version_id,
-        baseline_policy_version_id: control.policy_version_id,
-      },
-      event.correlation_id,
-    );
-    await deps.bus.enqueue(trx, 'experiment.started', started, experimentId);
+        event.correlation_id,
+      );
+      await deps.bus.enqueue(trx, 'experiment.started', started, opened.experimentId);
+    }
     const gatePassed = deps.bus.event(
       'gate.passed',
-      { ...common, experiment_id: experimentId, treatment_variant_id: treatmentVariant, treatment_allocation: allocation },
+      {
+        ...common,
+        experiment_id: opened.experimentId,
+        treatment_variant_id: opened.treatmentVariantId,
+        treatment_allocation: deps.config.treatmentAllocation,
+      },
       event.correlation_id,
     );
     await deps.bus.enqueue(trx, 'gate.passed', gatePassed, candidate.policy_version_id);
