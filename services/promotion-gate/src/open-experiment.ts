@@ -11,6 +11,8 @@ export interface GatePass {
 }
 
 export interface OpenedExperiment {
+  /** False when the candidate already had a queued or running experiment: that one is returned, nothing new opens. */
+  opened: boolean;
   experimentId: string;
   /** Queued when another experiment of the policy is running (decision 0010). */
   status: 'running' | 'queued';
@@ -18,6 +20,7 @@ export interface OpenedExperiment {
   treatmentVariantId: string;
   /** The policy's active version, which the control serves. */
   baselinePolicyVersionId: string;
+  treatmentAllocation: number;
 }
 
 /**
@@ -36,6 +39,33 @@ export async function openExperiment(trx: Transaction<GateTables>, pass: GatePas
     .where('status', '=', 'active')
     .forUpdate()
     .executeTakeFirstOrThrow();
+  // The same candidate passing again (another replay of it) adds evidence, not a second experiment.
+  const existing = await trx
+    .selectFrom('exp.experiments as e')
+    .innerJoin('exp.variants as t', (join) => join.onRef('t.experiment_id', '=', 'e.experiment_id').on('t.role', '=', 'treatment'))
+    .innerJoin('exp.variants as c', (join) => join.onRef('c.experiment_id', '=', 'e.experiment_id').on('c.role', '=', 'control'))
+    .select([
+      'e.experiment_id',
+      'e.status',
+      't.variant_id as treatment',
+      't.allocation',
+      'c.variant_id as control',
+      'c.policy_version_id as baseline',
+    ])
+    .where('t.policy_version_id', '=', pass.policyVersionId)
+    .where('e.status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  if (existing) {
+    return {
+      opened: false,
+      experimentId: existing.experiment_id,
+      status: existing.status as 'running' | 'queued',
+      controlVariantId: existing.control,
+      treatmentVariantId: existing.treatment,
+      baselinePolicyVersionId: existing.baseline,
+      treatmentAllocation: existing.allocation,
+    };
+  }
   const running = await trx
     .selectFrom('exp.experiments')
     .select('experiment_id')
@@ -69,10 +99,12 @@ export async function openExperiment(trx: Transaction<GateTables>, pass: GatePas
     ])
     .execute();
   return {
+    opened: true,
     experimentId: pass.experimentId,
     status,
     controlVariantId,
     treatmentVariantId,
     baselinePolicyVersionId: baseline.policy_version_id,
+    treatmentAllocation: pass.treatmentAllocation,
   };
 }

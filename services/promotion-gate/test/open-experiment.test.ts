@@ -135,3 +135,27 @@ test("another policy's running experiment does not queue a pass", async () => {
   assert.ok(pass);
   assert.equal((await db.transaction().execute((trx) => openExperiment(trx, pass))).status, 'running');
 });
+
+test('the same candidate passing again (another replay of it) keeps its one experiment', async () => {
+  const [pass] = await policy('again', 1);
+  assert.ok(pass);
+  const first = await db.transaction().execute((trx) => openExperiment(trx, pass));
+  await db
+    .insertInto('exp.gate_decisions')
+    .values({
+      decision_id: 'again-d1-rerun',
+      replay_id: 'replay-again-d1-rerun',
+      policy_version_id: pass.policyVersionId,
+      outcome: 'passed',
+      rules: '[]',
+      config: '{}',
+      config_version: 'c',
+    })
+    .execute();
+  const second = await db
+    .transaction()
+    .execute((trx) => openExperiment(trx, { ...pass, experimentId: 'again-e2', decisionId: 'again-d1-rerun' }));
+  assert.equal(first.opened, true);
+  assert.deepEqual(second, { ...first, opened: false });
+  assert.deepEqual(await statuses('again'), [['again-e1', 'running']]);
+});

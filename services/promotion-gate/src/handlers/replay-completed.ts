@@ -110,14 +110,14 @@ export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig
       treatmentAllocation: deps.config.treatmentAllocation,
     });
     // A queued experiment serves no traffic yet: experiment.started goes out when it starts (stage III).
-    if (opened.status === 'running') {
+    if (opened.opened && opened.status === 'running') {
       const started = deps.bus.event(
         'experiment.started',
         {
           experiment_id: opened.experimentId,
           control_variant_id: opened.controlVariantId,
           treatment_variant_id: opened.treatmentVariantId,
-          treatment_allocation: deps.config.treatmentAllocation,
+          treatment_allocation: opened.treatmentAllocation,
           policy_version_id: candidate.policy_version_id,
           baseline_policy_version_id: opened.baselinePolicyVersionId,
         },
@@ -131,7 +131,7 @@ export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig
         ...common,
         experiment_id: opened.experimentId,
         treatment_variant_id: opened.treatmentVariantId,
-        treatment_allocation: deps.config.treatmentAllocation,
+        treatment_allocation: opened.treatmentAllocation,
       },
       event.correlation_id,
     );
