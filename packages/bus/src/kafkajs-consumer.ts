@@ -13,7 +13,8 @@ const PARTITIONS_IN_PARALLEL = 3;
 const HEARTBEAT_EVERY_MS = 1000;
 /** A member that has neither fetched nor been inside a handler for this long is stuck (e.g. the broker is gone). */
 const STALLED_AFTER_MS = 30_000;
-const RESTART_DELAY_MS = { first: 1000, max: 30_000 };
+/** Between attempts to replace a crashed consumer; the ceiling bounds how long a member stays out after its broker is back. */
+const RESTART_DELAY_MS = { first: 1000, max: 10_000 };
 
 export function readHeaders(headers: IHeaders | undefined): Headers {
   const result: Headers = {};

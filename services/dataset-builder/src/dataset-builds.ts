@@ -151,7 +151,7 @@ export class DatasetBuilds {
 
   /**
    * Data problems do not fix themselves: failed at once. An unavailable
-   * dependency is retried with backoff (up to 30 s apart) for the budget;
+   * dependency is retried with backoff (up to 10 s apart) for the budget;
    * anything else (a bug, say) gets a few attempts.
    */
   async #recordFailure(version: string, error: Error): Promise<void> {
@@ -163,7 +163,7 @@ export class DatasetBuilds {
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         error: `${code}: ${error.message}`,
-        retry_at: sql<Date>`now() + make_interval(secs => least(30, power(2, attempts + 1)))`,
+        retry_at: sql<Date>`now() + make_interval(secs => least(10, power(2, attempts + 1)))`,
         failing_since: transient ? sql<Date>`coalesce(failing_since, now())` : null,
       }))
       .where('dataset_version', '=', version)

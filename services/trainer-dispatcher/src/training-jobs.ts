@@ -297,7 +297,7 @@ export class TrainingJobs {
 
   /**
    * Puts a job that could not start because a dependency is unavailable back
-   * in the queue, with backoff (up to 30 s apart); false once it has been
+   * in the queue, with backoff (up to 10 s apart); false once it has been
    * failing for longer than the budget (or the database is away too).
    */
   async #requeue(job: Job, error: unknown): Promise<boolean> {
@@ -306,7 +306,8 @@ export class TrainingJobs {
       .updateTable('exp.training_jobs')
       .set((eb) => ({
         status: 'queued',
-        retry_at: sql<Date>`now() + make_interval(secs => least(30, power(2, least(attempt + extract(epoch from now() - coalesce(failing_since, now())) / 10, 5))))`,
+        // 1 s apart at first, growing to 10 s over the first minute of failures.
+        retry_at: sql<Date>`now() + make_interval(secs => least(10, 1 + extract(epoch from now() - coalesce(failing_since, now())) / 6))`,
         failing_since: sql<Date>`coalesce(failing_since, now())`,
         runs_to_close: job.mlflow_run_id ? sql<string[]>`array_append(runs_to_close, ${job.mlflow_run_id})` : eb.ref('runs_to_close'),
         mlflow_run_id: null,
