@@ -41,10 +41,9 @@ function poison(key: string, value: Buffer, code: string, headers: Record<string
   return { message: { topic: TOPIC, key, value, headers }, code };
 }
 
-const headerBytes = (headers: Record<string, string>) => Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
 
 test('every bad message is dead-lettered once with its reason, every good one handled once, and a redelivery changes nothing', async () => {
-  const valid = Array.from({ length: 300 }, (_, i) => request(i % 20, i));
+  const valid = Array.from({ length: 1000 }, (_, i) => request(i % 20, i));
   const good = valid.map((event) => own.bus.message(TOPIC, event));
   const bad: Poison[] = [];
   for (let i = 0; i < 10; i++) {
