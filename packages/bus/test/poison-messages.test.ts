@@ -41,7 +41,6 @@ function poison(key: string, value: Buffer, code: string, headers: Record<string
   return { message: { topic: TOPIC, key, value, headers }, code };
 }
 
-
 test('every bad message is dead-lettered once with its reason, every good one handled once, and a redelivery changes nothing', async () => {
   const valid = Array.from({ length: 1000 }, (_, i) => request(i % 20, i));
   const good = valid.map((event) => own.bus.message(TOPIC, event));
