@@ -8,58 +8,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { BusTables } from '@planner/bus';
-import { createDatabase } from '@planner/db';
 import { FIELD_LIMITS } from '@planner/schemas';
-import type { Kysely } from 'kysely';
-import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { useStack } from '../../../tests/support/stack.ts';
-import type { DatasetBuilderTables } from '../src/tables.ts';
+import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
-const stack = useStack('postgres', 'kafka', 'mlflow');
-process.env.LOG_LEVEL ??= 'warn';
 const folder = mkdtempSync(join(tmpdir(), 'pl-dataset-routes-'));
-let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
-let service: RunningService;
-let db: Kysely<DatasetBuilderTables & BusTables>;
+const service = serviceUnderTest('dataset-builder', 'dataset_routes', { OBJECT_STORE_URL: pathToFileURL(folder).href });
+after(() => rmSync(folder, { recursive: true, force: true }));
 
-before(async () => {
-  life = await isolatedLifecycle(stack, 'dataset_routes');
-  service = await startService('dataset-builder', { ...life.env, OBJECT_STORE_URL: pathToFileURL(folder).href });
-  db = createDatabase(life.databaseUrl, { maxConnections: 2 });
-});
-
-after(async () => {
-  await service?.stop();
-  await db?.destroy();
-  await life?.cleanup();
-  rmSync(folder, { recursive: true, force: true });
-});
-
-async function call(path: string, body?: unknown) {
-  const response = await fetch(`${service.address}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { authorization: `Bearer ${life.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, size: text.length, body: JSON.parse(text) as { error?: { code: string; message: string } } };
-}
+const call = (path: string, body?: unknown) => service.call(path, { body });
 
 async function written() {
-  const count = async (table: 'exp.datasets' | 'exp.outbox') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { datasets: await count('exp.datasets'), outbox: await count('exp.outbox') };
+  return { datasets: await service.rows('exp.datasets'), outbox: await service.rows('exp.outbox') };
 }
 
 const request = { model_name: 'planner', window_start: '2026-01-01T00:00:00Z', window_end: '2026-01-08T00:00:00Z' };

@@ -4,31 +4,12 @@
  * path is a 400 naming it (item 5).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { FIELD_LIMITS } from '@planner/schemas';
-import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { useStack } from '../../../tests/support/stack.ts';
+import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
-const stack = useStack('postgres', 'kafka', 'mlflow');
-process.env.LOG_LEVEL ??= 'warn';
-let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
-let service: RunningService;
-
-before(async () => {
-  life = await isolatedLifecycle(stack, 'gate_routes');
-  service = await startService('promotion-gate', life.env);
-});
-
-after(async () => {
-  await service?.stop();
-  await life?.cleanup();
-});
-
-async function get(path: string) {
-  const response = await fetch(`${service.address}${path}`);
-  return { status: response.status, body: (await response.json()) as unknown };
-}
+const service = serviceUnderTest('promotion-gate', 'gate_routes');
+const get = (path: string) => service.call<unknown>(path);
 
 const LISTS = ['/v1/policy-versions', '/v1/decisions', '/v1/experiments'];
 

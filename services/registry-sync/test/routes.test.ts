@@ -4,32 +4,12 @@
  * the edge (item 5).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { FIELD_LIMITS } from '@planner/schemas';
-import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { useStack } from '../../../tests/support/stack.ts';
+import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
-const stack = useStack('postgres', 'kafka', 'mlflow');
-process.env.LOG_LEVEL ??= 'warn';
-let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
-let service: RunningService;
-
-before(async () => {
-  life = await isolatedLifecycle(stack, 'registry_routes');
-  // No polling: this suite is about the HTTP edge, not what the registry holds.
-  service = await startService('registry-sync', { ...life.env, REGISTRY_POLL_SECONDS: '0' });
-});
-
-after(async () => {
-  await service?.stop();
-  await life?.cleanup();
-});
-
-async function get(path: string) {
-  const response = await fetch(`${service.address}${path}`);
-  return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
-}
+// No polling: this suite is about the HTTP edge, not what the registry holds.
+const { call: get } = serviceUnderTest('registry-sync', 'registry_routes', { REGISTRY_POLL_SECONDS: '0' });
 
 test('?limit= is read from the query string as the integer it is', async () => {
   const listed = await get('/v1/registry/versions?limit=10&model_name=planner');

@@ -4,58 +4,19 @@
  * and `?limit=` is read from the query string (item 8).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { BusTables } from '@planner/bus';
-import { createDatabase } from '@planner/db';
+import { test } from 'node:test';
 import { FIELD_LIMITS } from '@planner/schemas';
-import type { Kysely } from 'kysely';
-import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { useStack } from '../../../tests/support/stack.ts';
-import type { ReplayTables } from '../src/tables.ts';
+import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
-const stack = useStack('postgres', 'kafka', 'mlflow');
-process.env.LOG_LEVEL ??= 'warn';
-let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
-let service: RunningService;
-let db: Kysely<ReplayTables & BusTables>;
-
-before(async () => {
-  life = await isolatedLifecycle(stack, 'replay_routes');
-  service = await startService('replay-evaluator', { ...life.env, REPLAY_ON_REGISTER: 'false', REPLAY_WORKER: 'false' });
-  db = createDatabase(life.databaseUrl, { maxConnections: 2 });
-});
-
-after(async () => {
-  await service?.stop();
-  await db?.destroy();
-  await life?.cleanup();
-});
-
-async function call(path: string, init: { method?: string; body?: unknown } = {}) {
-  const response = await fetch(`${service.address}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.method === 'POST' ? { authorization: `Bearer ${life.token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, size: text.length, body: JSON.parse(text) as { error?: { code: string; message: string } } };
-}
+const service = serviceUnderTest('replay-evaluator', 'replay_routes', { REPLAY_ON_REGISTER: 'false', REPLAY_WORKER: 'false' });
+const { call } = service;
 
 async function written() {
-  const count = async (table: 'exp.replays' | 'exp.replay_shards' | 'exp.outbox') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { replays: await count('exp.replays'), shards: await count('exp.replay_shards'), outbox: await count('exp.outbox') };
+  return {
+    replays: await service.rows('exp.replays'),
+    shards: await service.rows('exp.replay_shards'),
+    outbox: await service.rows('exp.outbox'),
+  };
 }
 
 test('over-long names, versions, dataset versions and correlation ids are refused, each named, and nothing is written', async () => {

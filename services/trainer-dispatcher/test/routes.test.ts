@@ -6,59 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import type { BusTables } from '@planner/bus';
-import { createDatabase } from '@planner/db';
+import { test } from 'node:test';
 import { FIELD_LIMITS } from '@planner/schemas';
-import type { Kysely } from 'kysely';
-import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { type RunningService, startService } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { useStack } from '../../../tests/support/stack.ts';
-import type { TrainerTables } from '../src/tables.ts';
+import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
-const stack = useStack('postgres', 'kafka', 'mlflow');
-process.env.LOG_LEVEL ??= 'warn';
-let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
-let service: RunningService;
-let db: Kysely<TrainerTables & BusTables>;
-
-before(async () => {
-  life = await isolatedLifecycle(stack, 'trainer_routes');
-  service = await startService('trainer-dispatcher', { ...life.env, TRAINING_AUTO_MODELS: '' });
-  db = createDatabase(life.databaseUrl, { maxConnections: 2 });
-});
-
-after(async () => {
-  await service?.stop();
-  await db?.destroy();
-  await life?.cleanup();
-});
-
-async function call(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${service.address}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.method === 'POST' ? { authorization: `Bearer ${life.token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, size: text.length, body: JSON.parse(text) as { error?: { code: string; message: string } } };
-}
+const service = serviceUnderTest('trainer-dispatcher', 'trainer_routes', { TRAINING_AUTO_MODELS: '' });
+const { call } = service;
 
 async function written() {
-  const count = async (table: 'exp.training_jobs' | 'exp.outbox') =>
-    Number(
-      (
-        await db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  return { jobs: await count('exp.training_jobs'), outbox: await count('exp.outbox') };
+  return { jobs: await service.rows('exp.training_jobs'), outbox: await service.rows('exp.outbox') };
 }
 
 test('over-long ids, names and correlation ids are refused with a 400 naming each, and nothing is written', async () => {
@@ -123,7 +79,7 @@ test('?limit= is read from the query string as the integer it is', async () => {
 });
 
 test('the documented limits are in the OpenAPI description', async () => {
-  const spec = (await (await fetch(`${service.address}/docs/json`)).json()) as {
+  const spec = (await (await fetch(`${service.address()}/docs/json`)).json()) as {
     paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema: Record<string, unknown> }[] }>>;
   };
   const post = spec.paths['/v1/training-jobs']?.post;
