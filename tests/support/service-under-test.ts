@@ -59,7 +59,8 @@ export function serviceUnderTest(name: ServiceName, environmentName: string, ext
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
     const text = await response.text();
-    return { status: response.status, size: text.length, body: JSON.parse(text) as Body };
+    // A 304 (or 204) has no body.
+    return { status: response.status, size: text.length, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as Body };
   }
 
   /** How many rows `table` (schema-qualified, e.g. exp.outbox) holds in the environment's database. */
@@ -68,5 +69,10 @@ export function serviceUnderTest(name: ServiceName, environmentName: string, ext
     return Number(result.rows[0]?.n);
   }
 
-  return { address, token, call, rows };
+  /** Runs SQL in the environment's database, as an operator (or a test setting up state) would. */
+  async function query<Row extends pg.QueryResultRow = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await started(pool).query<Row>(text, params)).rows;
+  }
+
+  return { address, token, call, rows, query };
 }

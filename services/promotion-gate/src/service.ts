@@ -1,5 +1,6 @@
 import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
+import { assignmentRoutes } from './assignment-routes.ts';
 import { bootstrapBaseline } from './baseline-policy.ts';
 import type { PromotionGateConfig } from './config.ts';
 import { createPolicyVersion } from './handlers/model-registered.ts';
@@ -20,7 +21,9 @@ export async function startPromotionGate(config: PromotionGateConfig, _env: Node
     topic: 'replay.completed',
     handler: replayCompletedHandler({ bus: runtime.bus, config: config.gate }),
   });
-  gateRoutes(await runtime.app(), runtime.db);
+  const app = await runtime.app();
+  gateRoutes(app, runtime.db);
+  assignmentRoutes(app, runtime.db);
   const address = await runtime.start();
   return { address, runtime, stop: () => runtime.stop() };
 }
