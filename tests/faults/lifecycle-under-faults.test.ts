@@ -2,8 +2,8 @@
  * Issue 17 on a stack of its own (so stopping its servers leaves the shared
  * one alone), with the five services as processes, as in production: one
  * lifecycle run through S3 and MLflow stopped for 60 s during the dataset
- * build, trainer-dispatcher SIGKILLed mid-job, then PostgreSQL and the Kafka
- * broker restarted mid-lifecycle. No service may die, every /readyz must
+ * build, trainer-dispatcher SIGKILLed mid-job, PostgreSQL stopped for 60 s as
+ * training ends, then the Kafka broker restarted. No service may die, every /readyz must
  * go false during its outage and true again after, and the run must end with
  * exactly one dataset version, one successful MLflow training run, one model
  * version, one candidate policy version, one decision and one experiment.
@@ -192,21 +192,12 @@ test('one lifecycle run through S3, MLflow, trainer, broker and database failure
   recovery['trainer-dispatcher SIGKILL → second attempt started (lost after 5 s)'] = (second.started_at.getTime() - killedAt) / 1000;
   assert.notEqual(second.mlflow_run_id, first.mlflow_run_id, 'a new MLflow run for the new attempt');
 
-  // PostgreSQL restarted mid-lifecycle ("terminating connection due to administrator command").
-  await stopped(['postgres']);
-  await eventually('a service to report PostgreSQL unready', async () => (!(await ready('promotion-gate')).ok ? true : undefined), 30_000);
-  assertAllAlive();
-  await stackUp(stack, ['postgres']);
-  const pgBack = Date.now();
-  await eventually('every service ready after PostgreSQL returned', allReady, 120_000);
-  recovery['postgres restart → all ready'] = (Date.now() - pgBack) / 1000;
   await eventually(
     'the abandoned run ended KILLED',
     async () => (await mlflow.getRun(first.mlflow_run_id)).info.status === 'KILLED' || undefined,
     60_000,
   );
 
-  // The broker restarted as training ends: every consumer comes back by itself and the run moves on.
   const trained = await eventually(
     'training to end',
     async () => {
@@ -219,6 +210,19 @@ test('one lifecycle run through S3, MLflow, trainer, broker and database failure
     300_000,
   );
   assert.equal(trained.status, 'succeeded', `the retried job: ${trained.error_message}`);
+
+  // PostgreSQL down for 60 s as training ends ("terminating connection due to administrator command"), MLflow's
+  // backend store with it: every service keeps running, unready, and resumes when it returns.
+  const pgDown = await stopped(['postgres']);
+  await eventually('a service to report PostgreSQL unready', async () => (!(await ready('promotion-gate')).ok ? true : undefined), 30_000);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, pgDown + OUTAGE_MS - Date.now())));
+  assertAllAlive();
+  await stackUp(stack, ['postgres']);
+  const pgBack = Date.now();
+  await eventually('every service ready after PostgreSQL returned', allReady, 120_000);
+  recovery['postgres 60 s → all ready'] = (Date.now() - pgBack) / 1000;
+
+  // The broker restarted: every consumer comes back by itself and the run moves on.
   await stopped(['kafka']);
   await eventually('a service to report Kafka unready', async () => (!(await ready('registry-sync')).ok ? true : undefined), 60_000);
   await new Promise((resolve) => setTimeout(resolve, 15_000));
