@@ -1,10 +1,8 @@
-import { type ActivePolicy, AssignmentError, assign, MAX_UNIT_ID_LENGTH, parseUnitId } from '@planner/assignment';
+import { AssignmentError, assign, MAX_UNIT_ID_LENGTH, parseUnitId } from '@planner/assignment';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import { etagOf, loadActivePolicy } from './active-policy.ts';
-import type { GateTables } from './tables.ts';
+import type { ActivePolicyCache, CachedPolicy } from './active-policy-cache.ts';
 
 const policyQuery = {
   type: 'object',
@@ -49,10 +47,10 @@ const assignment = {
 } as const;
 const errorResponse = { $ref: 'ErrorResponse#' } as const;
 
-async function activeOrNotFound(db: Kysely<GateTables>, policyId: string): Promise<ActivePolicy> {
-  const policy = await loadActivePolicy(db, policyId);
-  if (!policy) throw new HttpError('NOT_FOUND', `no policy '${policyId}': it has no active version`);
-  return policy;
+async function activeOrNotFound(cache: ActivePolicyCache, policyId: string): Promise<CachedPolicy> {
+  const found = await cache.get(policyId);
+  if (!found) throw new HttpError('NOT_FOUND', `no policy '${policyId}': it has no active version`);
+  return found;
 }
 
 /**
@@ -61,7 +59,7 @@ async function activeOrNotFound(db: Kysely<GateTables>, policyId: string): Promi
  * changes) and assign in-process with @planner/assignment; the per-unit route
  * is for callers that would rather ask.
  */
-export function assignmentRoutes(app: FastifyInstance, db: Kysely<GateTables>): void {
+export function assignmentRoutes(app: FastifyInstance, cache: ActivePolicyCache): void {
   app.get<{ Querystring: { policy_id: string } }>(
     '/v1/experiments/active',
     {
@@ -73,8 +71,7 @@ export function assignmentRoutes(app: FastifyInstance, db: Kysely<GateTables>): 
       },
     },
     async (request, reply) => {
-      const policy = await activeOrNotFound(db, request.query.policy_id);
-      const etag = etagOf(policy);
+      const { policy, etag } = await activeOrNotFound(cache, request.query.policy_id);
       reply.header('etag', etag).header('cache-control', 'no-cache');
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
       return policy;
@@ -101,7 +98,7 @@ export function assignmentRoutes(app: FastifyInstance, db: Kysely<GateTables>): 
         if (error instanceof AssignmentError) throw new HttpError('VALIDATION_FAILED', `params/unit_id: ${error.message}`);
         throw error;
       }
-      return assign(unitId, await activeOrNotFound(db, request.query.policy_id));
+      return assign(unitId, (await activeOrNotFound(cache, request.query.policy_id)).policy);
     },
   );
 }

@@ -6,11 +6,18 @@ export interface PromotionGateConfig {
   gate: GateConfig;
   /** The policy whose first active version is the heuristic baseline. */
   policyId: string;
+  /** How long a replica serves an active document before reading it again (ASSIGNMENT_CACHE_MS): the most a change can lag. */
+  assignmentCacheMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): PromotionGateConfig {
   const reader = new ConfigReader(env);
-  const config = { common: readCommonConfig(reader, 8085), gate: readGateConfig(reader), policyId: reader.string('POLICY_ID', 'planner') };
+  const config = {
+    common: readCommonConfig(reader, 8085),
+    gate: readGateConfig(reader),
+    policyId: reader.string('POLICY_ID', 'planner'),
+    assignmentCacheMs: reader.int('ASSIGNMENT_CACHE_MS', 1000, { min: 0, max: 60_000 }),
+  };
   reader.done();
   return config;
 }

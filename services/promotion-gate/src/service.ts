@@ -1,5 +1,6 @@
 import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
+import { ActivePolicyCache } from './active-policy-cache.ts';
 import { assignmentRoutes } from './assignment-routes.ts';
 import { bootstrapBaseline } from './baseline-policy.ts';
 import type { PromotionGateConfig } from './config.ts';
@@ -23,7 +24,7 @@ export async function startPromotionGate(config: PromotionGateConfig, _env: Node
   });
   const app = await runtime.app();
   gateRoutes(app, runtime.db);
-  assignmentRoutes(app, runtime.db);
+  assignmentRoutes(app, new ActivePolicyCache(runtime.db, config.assignmentCacheMs));
   const address = await runtime.start();
   return { address, runtime, stop: () => runtime.stop() };
 }

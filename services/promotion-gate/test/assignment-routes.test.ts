@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ActivePolicy, type Assignment, assign } from '@planner/assignment';
+import { eventually } from '../../../scripts/local-lifecycle/eventually.ts';
 import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
 const gate = serviceUnderTest('promotion-gate', 'gate_assignment');
@@ -52,7 +53,11 @@ test('without an experiment every household gets the production version, the heu
 test('with a running experiment: the active document, its ETag, and assignments that agree with the in-process hash', async () => {
   const before = await gate.call<ActivePolicy>('/v1/experiments/active?policy_id=planner');
   await runningExperiment();
-  const active = await gate.call<ActivePolicy>('/v1/experiments/active?policy_id=planner');
+  // Replicas read the document again at most every ASSIGNMENT_CACHE_MS (1 s): the change shows within it.
+  const active = await eventually('the new experiment in the active document', async () => {
+    const answer = await gate.call<ActivePolicy>('/v1/experiments/active?policy_id=planner');
+    return answer.body.experiment ? answer : undefined;
+  });
   assert.equal(active.status, 200);
   const etag = active.headers.get('etag');
   assert.ok(etag && etag !== before.headers.get('etag'), 'a new experiment changes the ETag');
