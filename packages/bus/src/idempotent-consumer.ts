@@ -54,6 +54,11 @@ interface Decoded<T extends TopicName> {
 /** A handler's own failure, told apart from the bus's (the inbox write, the transaction itself). */
 class HandlerFailed extends Error {}
 
+/** The consumer stopped (or lost the partition) while waiting: the messages come again, nothing is decided about them. */
+function isStopping(error: unknown): boolean {
+  return error instanceof BusError && error.code === 'CONSUMER_STOPPING';
+}
+
 const MAX_DELAY_MS = 5000;
 const DEFAULT_TRANSIENT_BUDGET_MS = 10 * 60 * 1000;
 /** Bytes of an uncopyable message kept in its dead-letter record, for a person to recognise it. */
@@ -90,6 +95,8 @@ export class IdempotentConsumer<T extends TopicName, DB> {
   readonly #transport: MessageTransport;
   readonly #registry: SchemaRegistry;
   readonly #metrics: BusMetrics | undefined;
+  /** Waits for PostgreSQL or Kafka so far; the transient budget restarts after one. */
+  #unavailableWaits = 0;
 
   constructor(
     deps: { transport: MessageTransport; registry: SchemaRegistry; metrics: BusMetrics | undefined },
@@ -115,8 +122,8 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         this.#db.transaction().execute((trx) => this.#processTogether(trx, decoded)),
       );
     } catch (error) {
-      if (!(error instanceof HandlerFailed)) throw error;
-      // A handler failed and the shared transaction rolled back: redo one by one.
+      if (isStopping(error)) throw error;
+      // A handler failed, or the database refused a row, and the shared transaction rolled back: redo one by one.
       for (const item of decoded) await this.#processAlone(item, signal);
       return;
     }
@@ -193,9 +200,11 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     const attempts = this.#options.retry?.attempts ?? 3;
     const baseDelayMs = this.#options.retry?.baseDelayMs ?? 200;
     const budgetMs = this.#options.retry?.transientBudgetMs ?? DEFAULT_TRANSIENT_BUDGET_MS;
-    const firstFailure = Date.now();
+    // The budget counts time the handler's own dependency was away; waiting for PostgreSQL or Kafka restarts it.
+    let transientSince: number | undefined;
     let permanentFailures = 0;
     for (let attempt = 1; ; attempt++) {
+      const waitsBefore = this.#unavailableWaits;
       try {
         const outcome = await this.#untilAvailable(message, signal, () =>
           this.#db.transaction().execute(async (trx) => {
@@ -220,13 +229,20 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         this.#committed(item, outcome === 'processed');
         return;
       } catch (error) {
-        if (!(error instanceof HandlerFailed)) throw error;
+        if (isStopping(error)) throw error;
+        if (!(error instanceof HandlerFailed)) {
+          // Not the handler, not an outage: the database refused this event's own row (a NUL in its id, say). It can
+          // never be recorded, so it is set aside rather than retried until the partition starves.
+          const { text } = describe(error);
+          return this.#deadLetterOnce(message, 'INBOX_WRITE_FAILED', text, attempt, signal);
+        }
         const cause = error.cause;
         this.#metrics?.handlerFailures.inc({ topic: message.topic });
         const { code, text } = describe(cause);
         if (cause instanceof EventRejected) return this.#deadLetterOnce(message, code, text, attempt, signal);
         if (isTransient(cause)) {
-          if (Date.now() - firstFailure >= budgetMs) {
+          if (this.#unavailableWaits !== waitsBefore || transientSince === undefined) transientSince = Date.now();
+          if (Date.now() - transientSince >= budgetMs) {
             const budget = `still failing after the ${budgetMs / 1000} s budget for unavailable dependencies`;
             return this.#deadLetterOnce(message, code, `${text} (${budget})`, attempt, signal);
           }
@@ -251,6 +267,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         return await operation();
       } catch (error) {
         if (error instanceof HandlerFailed || !isTransient(error)) throw error;
+        this.#unavailableWaits++;
         await this.#wait(message, error, Math.min(MAX_DELAY_MS, 200 * 2 ** (attempt - 1)), signal);
       }
     }

@@ -12,7 +12,7 @@ import type { ConsumeOptions, Consumption, IncomingMessage, MessageTransport, Ou
  * deployment's to fix, and senders wait (and log) rather than set every
  * message aside.
  */
-const REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+const REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
 /** The refusal type in a kafkajs error, its causes or its aggregated errors; undefined when there is none. */
 function refusalOf(error: unknown, depth = 0): string | undefined {
@@ -106,8 +106,9 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       if (list) list.push(message);
       else byTopic.set(message.topic, [message]);
     }
+    const connecting = this.#connectedProducer();
     try {
-      const producer = await this.#connectedProducer();
+      const producer = await connecting;
       await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -118,8 +119,9 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal) throw new TransportError('MESSAGE_REFUSED', `the broker refused the message: ${refusal}`, { cause: error });
-      // A broker that restarted may no longer know this idempotent producer's id: start the next send with a new one.
-      void this.#resetProducer();
+      // A broker that restarted may no longer know this idempotent producer's id: start the next send with a new one
+      // (unless another send already replaced it).
+      if (this.#producer === connecting) void this.#resetProducer();
       throw new TransportError('BROKER_UNAVAILABLE', `could not send to Kafka: ${(error as Error).message}`, {
         cause: error,
         retryable: true,

@@ -59,7 +59,8 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
   /** Sends one batch; returns how many rows it relayed (0 when idle or another relay holds the lock). */
   async relayOnce(): Promise<number> {
     const { db, producer, batchSize } = this.#options;
-    return db.transaction().execute(async (trx) => {
+    const parked: ParkedMessage[] = [];
+    const relayed = await db.transaction().execute(async (trx) => {
       const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`outbox:${producer}`})) as locked`.execute(
         trx,
       );
@@ -73,7 +74,7 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
         .forUpdate()
         .execute();
       if (rows.length === 0) return 0;
-      const sent = await this.#send(trx, rows);
+      const sent = await this.#send(trx, rows, parked);
       for (const row of sent) this.#options.metrics?.produced.inc({ topic: row.topic });
       if (sent.length > 0) {
         await trx
@@ -87,12 +88,19 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
       }
       return rows.length;
     });
+    // Counted and told only once the move to exp.outbox_parked committed.
+    for (const message of parked) {
+      this.#options.metrics?.outboxParked.inc({ producer, topic: message.topic });
+      this.#options.onParked?.(message);
+    }
+    return relayed;
   }
 
   /** Sends the rows; the ones the broker acknowledged are returned, the ones it refused for good are parked. */
   async #send<R extends { id: number; topic: string; message_key: string | null; payload: Buffer; headers: Record<string, string> }>(
     trx: Transaction<BusTables>,
     rows: R[],
+    parked: ParkedMessage[],
   ): Promise<R[]> {
     const message = (r: R) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers });
     try {
@@ -111,8 +119,7 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
         if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
         await this.#park(trx, row.id, error);
         const bytes = row.payload.length + Object.entries(row.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
-        this.#options.metrics?.outboxParked.inc({ producer: this.#options.producer, topic: row.topic });
-        this.#options.onParked?.({ id: row.id, topic: row.topic, bytes, reason: error.message });
+        parked.push({ id: row.id, topic: row.topic, bytes, reason: error.message });
       }
     }
     return sent;

@@ -51,7 +51,7 @@ export function isTransient(error: unknown): boolean {
     };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isTransientSqlState(code)))) return true;
     if (retriable === true || $retryable !== undefined) return true;
-    if (($metadata?.httpStatusCode ?? 0) >= 500) return true;
+    if ([500, 502, 503, 504].includes($metadata?.httpStatusCode ?? 0)) return true;
     if (typeof message === 'string' && LOST_CONNECTION.test(message)) return true;
     if (e instanceof AggregateError && e.errors.some(isTransient)) return true;
   }

@@ -21,9 +21,12 @@ export const ENVELOPE_LIMITS = {
   producer: FIELD_LIMITS.name,
 } as const;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * The envelope problems of an event, one line each (empty when it is fine):
- * a field missing, empty or longer than its limit.
+ * a field missing, empty, longer than its limit or holding a control character.
  */
 export function envelopeProblems(event: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
@@ -31,6 +34,8 @@ export function envelopeProblems(event: Readonly<Record<string, unknown>>): stri
     const value = event[field];
     if (typeof value !== 'string' || value.length === 0) problems.push(`${field} is missing or empty`);
     else if (value.length > max) problems.push(`${field} has ${value.length} characters; at most ${max} are allowed`);
+    // PostgreSQL text cannot hold NUL, and no id needs a control character.
+    else if (CONTROL.test(value)) problems.push(`${field} contains a control character`);
   }
   return problems;
 }

@@ -122,9 +122,10 @@ export class SchemaRegistry {
     }
     const reader = this.latest(topic);
     const body = singleObjectBody(message);
+    // Outside the try: schemas that cannot resolve are the catalogue's fault, not this message's.
+    const resolver = writer === reader ? undefined : this.#resolver(reader, writer);
     try {
-      if (writer === reader) return { value: reader.type.fromBuffer(body), writer };
-      return { value: reader.type.fromBuffer(body, this.#resolver(reader, writer)), writer };
+      return { value: resolver ? reader.type.fromBuffer(body, resolver) : reader.type.fromBuffer(body), writer };
     } catch (error) {
       // avsc throws plain errors for a body cut short ("truncated buffer") or with bytes left over ("trailing data").
       throw new SchemaError(

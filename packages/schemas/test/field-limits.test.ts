@@ -51,3 +51,11 @@ test('every field over its limit is reported, in envelope order', () => {
     'producer has 500 characters; at most 128 are allowed',
   ]);
 });
+
+test('a control character in an envelope id is a problem (PostgreSQL text cannot even hold NUL)', () => {
+  assert.deepEqual(envelopeProblems(envelope({ event_id: 'abc\u0000def', correlation_id: 'line\nbreak' })), [
+    'event_id contains a control character',
+    'correlation_id contains a control character',
+  ]);
+  assert.deepEqual(envelopeProblems(envelope({ correlation_id: 'ünïcödé-is-fine' })), []);
+});

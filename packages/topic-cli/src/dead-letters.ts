@@ -30,9 +30,9 @@ export function isStub(letter: IncomingMessage): boolean {
 
 /** Why a stub cannot be redriven, with what the bus kept about the value (its size and hash headers). */
 export function stubReason(letter: IncomingMessage): string {
-  const kept = Object.entries(letter.headers)
-    .filter(([name]) => name.startsWith('dlt-') && /size|bytes|hash|sha/.test(name))
-    .map(([name, value]) => `${name}=${value}`);
+  const kept = [DLT_HEADER.originalSize, DLT_HEADER.originalSha256]
+    .filter((name) => letter.headers[name] !== undefined)
+    .map((name) => `${name}=${letter.headers[name]}`);
   return `its value was not kept in the dead letter (${[DLT_HEADER.valueOmitted, ...kept].join(', ')}): republish the event from its source`;
 }
 

@@ -1,5 +1,4 @@
 export { isStub, letterPosition, listDeadLetters, REDRIVEN_FROM_HEADER, redrivenMessage } from './dead-letters.ts';
-export { letterRefusal } from './letter-refusal.ts';
 export { messageToJson } from './message-json.ts';
 export { type RedriveOptions, type RedriveResult, redrive, type SkippedLetter } from './redrive.ts';
 export { BATCH_BOUNDS, type BatchBounds, redriveBatches } from './redrive-batches.ts';

@@ -1,6 +1,5 @@
-import type { IncomingMessage, MessageTransport, PartitionOffset } from '@planner/bus';
+import { type IncomingMessage, type MessageTransport, type PartitionOffset, TransportError } from '@planner/bus';
 import { isStub, redrivenMessage, stubReason } from './dead-letters.ts';
-import { letterRefusal } from './letter-refusal.ts';
 import { redriveBatches } from './redrive-batches.ts';
 
 export interface SkippedLetter {
@@ -61,10 +60,10 @@ async function sendFindingRefused(transport: MessageTransport, letters: Incoming
     await transport.send(letters.map(redrivenMessage));
     return [];
   } catch (error) {
-    const refusal = letterRefusal(error);
-    if (refusal === undefined) throw error;
+    // Only a refusal of the message itself is skipped; an outage, a missing topic or permission stops the run.
+    if (!(error instanceof TransportError) || error.code !== 'MESSAGE_REFUSED') throw error;
     const [only] = letters;
-    if (only && letters.length === 1) return [{ letter: only, reason: `the broker refused it: ${refusal}` }];
+    if (only && letters.length === 1) return [{ letter: only, reason: error.message }];
     const refused: SkippedLetter[] = [];
     for (const letter of letters) refused.push(...(await sendFindingRefused(transport, [letter])));
     return refused;

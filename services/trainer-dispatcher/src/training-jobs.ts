@@ -112,10 +112,14 @@ export class TrainingJobs {
     if (this.#active.size >= this.#options.maxConcurrent) return false;
     const job = await this.#claim();
     if (!job) return false;
-    const running = this.#execute(job).finally(() => {
-      this.#active.delete(running);
-      this.#activeIds.delete(job.job_id);
-    });
+    // #execute records every outcome itself; what escapes it (the database gone for longer than the budget) leaves
+    // the job running without a heartbeat, for recoverLostJobs to take over: logged, never an unhandled rejection.
+    const running = this.#execute(job)
+      .catch((error) => this.#options.logger.error({ err: error, job_id: job.job_id }, 'training job left for recovery'))
+      .finally(() => {
+        this.#active.delete(running);
+        this.#activeIds.delete(job.job_id);
+      });
     this.#active.add(running);
     this.#activeIds.add(job.job_id);
     return true;
@@ -151,7 +155,7 @@ export class TrainingJobs {
    * every attempt, so nothing waits forever.
    */
   async recoverLostJobs(): Promise<void> {
-    const { db, logger, lostAfterSeconds, maxAttempts } = this.#options;
+    const { db, logger, lostAfterSeconds } = this.#options;
     const lost = await db
       .selectFrom('exp.training_jobs')
       .selectAll()
@@ -160,31 +164,41 @@ export class TrainingJobs {
       .execute();
     for (const job of lost) {
       if (this.#activeIds.has(job.job_id)) continue;
-      if (job.attempt < maxAttempts) {
-        const requeued = await db
-          .updateTable('exp.training_jobs')
-          .set((eb) => ({
-            status: 'queued',
-            attempt: eb('attempt', '+', 1),
-            runs_to_close: job.mlflow_run_id ? sql<string[]>`array_append(runs_to_close, ${job.mlflow_run_id})` : eb.ref('runs_to_close'),
-            mlflow_run_id: null,
-            heartbeat_at: null,
-            log: sql<string>`log || ${`\nattempt ${job.attempt}: its dispatcher stopped answering; running the job again\n`}`,
-          }))
-          .where('job_id', '=', job.job_id)
-          .where('status', '=', 'running')
-          .where('attempt', '=', job.attempt)
-          .returning('job_id')
-          .executeTakeFirst();
-        if (requeued) logger.warn({ job_id: job.job_id, attempt: job.attempt }, 'training job lost with its dispatcher; queued again');
-        continue;
+      try {
+        await this.#recover(job as unknown as Job);
+      } catch (error) {
+        // One job that cannot be recovered now must not keep the others (or new ones) waiting.
+        logger.error({ err: error, job_id: job.job_id }, 'could not recover a lost training job; trying again later');
       }
-      await this.#closeRuns([job.mlflow_run_id, ...job.runs_to_close], 'FAILED');
-      await this.#finish(job as unknown as Job, 'failed', { exitCode: null, signal: null }, job.log, {
-        code: 'TRAINING_WORKER_LOST',
-        message: `its dispatcher stopped answering in each of ${job.attempt} attempts (no heartbeat for ${lostAfterSeconds} s)`,
-      });
     }
+  }
+
+  async #recover(job: Job): Promise<void> {
+    const { db, logger, lostAfterSeconds, maxAttempts } = this.#options;
+    if (job.attempt < maxAttempts) {
+      const requeued = await db
+        .updateTable('exp.training_jobs')
+        .set((eb) => ({
+          status: 'queued',
+          attempt: eb('attempt', '+', 1),
+          runs_to_close: job.mlflow_run_id ? sql<string[]>`array_append(runs_to_close, ${job.mlflow_run_id})` : eb.ref('runs_to_close'),
+          mlflow_run_id: null,
+          heartbeat_at: null,
+          log: sql<string>`log || ${`\nattempt ${job.attempt}: its dispatcher stopped answering; running the job again\n`}`,
+        }))
+        .where('job_id', '=', job.job_id)
+        .where('status', '=', 'running')
+        .where('attempt', '=', job.attempt)
+        .returning('job_id')
+        .executeTakeFirst();
+      if (requeued) logger.warn({ job_id: job.job_id, attempt: job.attempt }, 'training job lost with its dispatcher; queued again');
+      return;
+    }
+    await this.#closeRuns([job.mlflow_run_id, ...job.runs_to_close], 'FAILED');
+    await this.#finish(job, 'failed', { exitCode: null, signal: null }, job.log, {
+      code: 'TRAINING_WORKER_LOST',
+      message: `its dispatcher stopped answering in each of ${job.attempt} attempts (no heartbeat for ${lostAfterSeconds} s)`,
+    });
   }
 
   /** Ends MLflow runs that are still open; a run MLflow cannot reach now stays listed for a later try. */
@@ -195,8 +209,9 @@ export class TrainingJobs {
       try {
         await this.#options.mlflow.updateRun(runId, status);
       } catch (error) {
-        if (!isTransient(error)) throw error;
-        open.push(runId);
+        if (isTransient(error)) open.push(runId);
+        // A run MLflow will never update (deleted in its UI, say) has nothing left to close.
+        else this.#options.logger.warn({ err: error, run_id: runId }, 'could not end an MLflow run; leaving it');
       }
     }
     return open;
@@ -235,19 +250,28 @@ export class TrainingJobs {
         throw error;
       }
       const outcome = await this.#watch(job, launched, log);
-      const runStatus = outcome.status === 'succeeded' ? 'FINISHED' : outcome.status === 'failed' ? 'FAILED' : 'KILLED';
-      await this.#persistently('ending the MLflow run', () => this.#options.mlflow.updateRun(job.mlflow_run_id as string, runStatus));
-      await this.#persistently('recording the outcome', () =>
+      const recorded = await this.#persistently('recording the outcome', () =>
         this.#finish(job, outcome.status, outcome.exit, log.text, outcome.error, (performance.now() - started) / 1000),
       );
+      // Only the attempt that recorded the outcome may call its run FINISHED; one that lost the job ends KILLED.
+      const runStatus = !recorded
+        ? 'KILLED'
+        : outcome.status === 'succeeded'
+          ? 'FINISHED'
+          : outcome.status === 'failed'
+            ? 'FAILED'
+            : 'KILLED';
+      await this.#persistently('ending the MLflow run', () => this.#options.mlflow.updateRun(job.mlflow_run_id as string, runStatus));
     } catch (error) {
       logger.error({ err: error, job_id: job.job_id }, 'training job could not run');
       log.append(`${(error as Error).message}\n`);
-      await this.#closeRuns([job.mlflow_run_id], 'FAILED').catch(() => undefined);
-      await this.#finish(job, 'failed', { exitCode: null, signal: null }, log.text, {
-        code: ((error as { code?: string }).code as TrainingErrorCode | undefined) ?? 'TRAINING_LAUNCH_FAILED',
-        message: (error as Error).message,
-      });
+      await this.#closeRuns([job.mlflow_run_id, ...job.runs_to_close], 'FAILED');
+      await this.#persistently('recording the failure', () =>
+        this.#finish(job, 'failed', { exitCode: null, signal: null }, log.text, {
+          code: ((error as { code?: string }).code as TrainingErrorCode | undefined) ?? 'TRAINING_LAUNCH_FAILED',
+          message: (error as Error).message,
+        }),
+      );
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -331,24 +355,33 @@ export class TrainingJobs {
     void launched.exit.then((e) => {
       exit = e;
     });
-    while (exit === undefined) {
-      await Promise.race([launched.exit, sleep(CHECK_EVERY_MS)]);
-      const row = await this.#heartbeat(job, log);
-      if (exit !== undefined || stoppedBecause || !row) continue;
-      if (row.cancel_requested) stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'cancelled on request' };
-      else if (Date.now() > deadline) {
-        stoppedBecause = {
-          status: 'timed_out',
-          code: 'TRAINING_TIMED_OUT',
-          message: `ran longer than its timeout of ${job.timeout_seconds} s`,
-        };
-      } else if (this.#loop.stopping) {
-        stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'the dispatcher shut down while the job ran' };
+    try {
+      while (exit === undefined) {
+        await Promise.race([launched.exit, sleep(CHECK_EVERY_MS)]);
+        const row = await this.#heartbeat(job, log);
+        if (exit !== undefined || stoppedBecause || row === 'unavailable') continue;
+        if (row === 'taken-over') {
+          stoppedBecause = { status: 'cancelled', code: 'TRAINING_WORKER_LOST', message: 'another dispatcher took the job over' };
+        } else if (row.cancel_requested)
+          stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'cancelled on request' };
+        else if (Date.now() > deadline) {
+          stoppedBecause = {
+            status: 'timed_out',
+            code: 'TRAINING_TIMED_OUT',
+            message: `ran longer than its timeout of ${job.timeout_seconds} s`,
+          };
+        } else if (this.#loop.stopping) {
+          stoppedBecause = { status: 'cancelled', code: 'TRAINING_CANCELLED', message: 'the dispatcher shut down while the job ran' };
+        }
+        if (stoppedBecause) {
+          log.append(`stopping the job: ${stoppedBecause.message}\n`);
+          launched.cancel();
+        }
       }
-      if (stoppedBecause) {
-        log.append(`stopping the job: ${stoppedBecause.message}\n`);
-        launched.cancel();
-      }
+    } catch (error) {
+      // Whatever stops the watch stops the trainer: a job nobody watches must not run on and finish its run.
+      launched.cancel();
+      throw error;
     }
     if (stoppedBecause)
       return { status: stoppedBecause.status, exit, error: { code: stoppedBecause.code, message: stoppedBecause.message } };
@@ -366,20 +399,28 @@ export class TrainingJobs {
     };
   }
 
-  /** Writes the heartbeat and the log so far; undefined while PostgreSQL is unavailable (the trainer runs on meanwhile). */
-  async #heartbeat(job: Job, log: LogBuffer): Promise<{ cancel_requested: boolean } | undefined> {
+  /**
+   * Writes the heartbeat (the database's clock, the one recovery compares with)
+   * and the log so far, for this attempt only. 'unavailable' while PostgreSQL is
+   * away (the trainer runs on meanwhile); 'taken-over' when the job is no longer
+   * this attempt's (another dispatcher took it over after a long silence).
+   */
+  async #heartbeat(job: Job, log: LogBuffer): Promise<{ cancel_requested: boolean } | 'unavailable' | 'taken-over'> {
     const changed = log.takeChanged();
     try {
-      return await this.#options.db
+      const row = await this.#options.db
         .updateTable('exp.training_jobs')
-        .set({ heartbeat_at: new Date(), ...(changed ? { log: log.text } : {}) })
+        .set({ heartbeat_at: sql<Date>`now()`, ...(changed ? { log: log.text } : {}) })
         .where('job_id', '=', job.job_id)
+        .where('attempt', '=', job.attempt)
+        .where('status', '=', 'running')
         .returning('cancel_requested')
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      return row ?? 'taken-over';
     } catch (error) {
       if (!isTransient(error)) throw error;
       if (changed) log.markChanged();
-      return undefined;
+      return 'unavailable';
     }
   }
 
@@ -390,10 +431,10 @@ export class TrainingJobs {
     logText: string,
     error?: { code: TrainingErrorCode; message: string },
     durationSeconds = 0,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { db, bus, logger } = this.#options;
     const logTail = logText.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
-    await db.transaction().execute(async (trx) => {
+    const recorded = await db.transaction().execute(async (trx) => {
       // Only the worker that still sees the job running may finish it.
       const updated = await trx
         .updateTable('exp.training_jobs')
@@ -410,7 +451,7 @@ export class TrainingJobs {
         .where('attempt', '=', job.attempt)
         .returning('job_id')
         .executeTakeFirst();
-      if (!updated) return;
+      if (!updated) return false;
       const common = { job_id: job.job_id, dataset_version: job.dataset_version, recipe: job.recipe_id, backend: job.backend };
       if (status === 'succeeded') {
         const event = bus.event(
@@ -434,7 +475,9 @@ export class TrainingJobs {
         );
         await bus.enqueue(trx, 'training.failed', event, job.job_id);
       }
+      return true;
     });
-    logger.info({ job_id: job.job_id, status, run_id: job.mlflow_run_id, error }, 'training job finished');
+    if (recorded) logger.info({ job_id: job.job_id, status, run_id: job.mlflow_run_id, error }, 'training job finished');
+    return recorded;
   }
 }
