@@ -8,8 +8,12 @@
 export const FIELD_LIMITS = {
   /** Identifiers: event, correlation, household, plan, experiment, variant, policy-version, job, replay ids. */
   id: 128,
-  /** Names: models, recipes, policies, producers, topics. */
-  name: 128,
+  /**
+   * Names: models, recipes, policies, producers, topics. Short enough that ids
+   * built from them stay ids: a dataset version (`model/YYYY-MM-DD`) and a
+   * policy version (`policy:model:vN`) fit in `id`.
+   */
+  name: 50,
   /** Free text a caller may attach: reasons, notes. */
   text: 4000,
 } as const;

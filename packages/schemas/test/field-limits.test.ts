@@ -15,14 +15,17 @@ function envelope(overrides: Record<string, unknown> = {}): Record<string, unkno
 }
 
 test('the envelope limits are the documented field limits', () => {
-  assert.deepEqual(FIELD_LIMITS, { id: 128, name: 128, text: 4000 });
-  assert.deepEqual(ENVELOPE_LIMITS, { event_id: 128, correlation_id: 128, producer: 128 });
+  assert.deepEqual(FIELD_LIMITS, { id: 128, name: 50, text: 4000 });
+  assert.deepEqual(ENVELOPE_LIMITS, { event_id: 128, correlation_id: 128, producer: 50 });
+  // Ids built from names fit the id limit: policy:model:v<10 digits> and model/YYYY-MM-DD.
+  assert.ok(2 * FIELD_LIMITS.name + ':'.length * 2 + 'v'.length + 10 <= FIELD_LIMITS.id);
+  assert.ok(FIELD_LIMITS.name + '/YYYY-MM-DD'.length <= FIELD_LIMITS.id);
 });
 
 test('an envelope within its limits has no problems, up to exactly the limit', () => {
   assert.deepEqual(envelopeProblems(envelope()), []);
   assert.deepEqual(
-    envelopeProblems(envelope({ correlation_id: 'c'.repeat(128), event_id: 'e'.repeat(128), producer: 'p'.repeat(128) })),
+    envelopeProblems(envelope({ correlation_id: 'c'.repeat(128), event_id: 'e'.repeat(128), producer: 'p'.repeat(50) })),
     [],
   );
 });
@@ -48,7 +51,7 @@ test('a 129-character correlation id is one problem naming the field, its length
 test('every field over its limit is reported, in envelope order', () => {
   assert.deepEqual(envelopeProblems(envelope({ producer: 'p'.repeat(500), event_id: 'e'.repeat(200) })), [
     'event_id has 200 characters; at most 128 are allowed',
-    'producer has 500 characters; at most 128 are allowed',
+    'producer has 500 characters; at most 50 are allowed',
   ]);
 });
 
