@@ -12,3 +12,4 @@ export {
 export { AssignmentError, type AssignmentErrorCode } from './assignment-error.ts';
 export { BUCKETS, bucketOf, HASH_VERSION } from './bucket.ts';
 export { MAX_UNIT_ID_LENGTH, parseUnitId } from './unit-id.ts';
+export { exposureEventId, OUTSIDE_EXPERIMENTS } from './exposure.ts';

@@ -28,6 +28,7 @@ export { type InputContext, PLAN_MODES, validateInputContext, WORKFLOW_TYPES } f
 export { CODEC_VERSION, type EncodedInputContext, encodeInputContext, recipeTokens } from './input-context-codec.ts';
 export { daysUntil, EXPIRING_WITHIN_DAYS, type PantryItem, type PantrySnapshot, type PantryStatus, pantryStatus } from './pantry.ts';
 export { parsePolicyVersionId, policyVersionIdOf } from './policy-version.ts';
+export { type ValidatedPlan, validatePlan } from './plan-validator.ts';
 export { ALLERGENS, DIET_TAGS, type Recipe } from './recipe.ts';
 export { hashString, hashUnit } from './stable-hash.ts';
 export { generateCatalogue } from './synthetic/catalogue.ts';
