@@ -28,14 +28,13 @@ import { createDatabase, migrate } from '@planner/db';
 import { DEFAULT_WORLD_START_MS, generateSyntheticWorld, indexRecipes } from '@planner/domain';
 import { assertStackReachable, loadStackConfig } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
-import { HeuristicRuntime, runPolicy } from '@planner/policy-runtime';
+import { HeuristicRuntime, RUNTIME_SPEC_TAG, runPolicy } from '@planner/policy-runtime';
 import { isolatedLifecycle } from '../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { clientBus, startService } from '../scripts/local-lifecycle/lifecycle-services.ts';
 import { writeDatasetFiles } from '../services/dataset-builder/src/dataset-files.ts';
 import { loadSyntheticWorld } from '../services/dataset-builder/src/synthetic-load.ts';
 import { datasetBuilderMigrations } from '../services/dataset-builder/src/tables.ts';
 import { readEvaluationSplit } from '../services/replay-evaluator/src/evaluation-rows.ts';
-import { RUNTIME_SPEC_TAG } from '../services/replay-evaluator/src/policy-resolver.ts';
 import { evaluateRow } from '../services/replay-evaluator/src/row-evaluation.ts';
 
 const { values } = parseArgs({

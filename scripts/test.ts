@@ -12,6 +12,7 @@ const bin = (name: string) => join(config.root, 'node_modules', '.bin', name);
 const SUITES = [
   'packages/*/test/**/*.test.ts',
   'services/*/test/**/*.test.ts',
+  'upstream/*/test/**/*.test.ts',
   'deploy/local/test/**/*.test.ts',
   'scripts/test/**/*.test.ts',
   'tests/**/*.test.ts',

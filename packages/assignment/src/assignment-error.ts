@@ -1,5 +1,5 @@
 import { CodedError } from '@planner/errors';
 
-export type AssignmentErrorCode = 'UNIT_ID_INVALID' | 'ALLOCATION_INVALID';
+export type AssignmentErrorCode = 'UNIT_ID_INVALID' | 'ALLOCATION_INVALID' | 'ACTIVE_POLICY_INVALID';
 
 export class AssignmentError extends CodedError<AssignmentErrorCode> {}

@@ -27,8 +27,8 @@ export {
 export { type InputContext, PLAN_MODES, validateInputContext, WORKFLOW_TYPES } from './input-context.ts';
 export { CODEC_VERSION, type EncodedInputContext, encodeInputContext, recipeTokens } from './input-context-codec.ts';
 export { daysUntil, EXPIRING_WITHIN_DAYS, type PantryItem, type PantrySnapshot, type PantryStatus, pantryStatus } from './pantry.ts';
-export { parsePolicyVersionId, policyVersionIdOf } from './policy-version.ts';
 export { type ValidatedPlan, validatePlan } from './plan-validator.ts';
+export { parsePolicyVersionId, policyVersionIdOf } from './policy-version.ts';
 export { ALLERGENS, DIET_TAGS, type Recipe } from './recipe.ts';
 export { hashString, hashUnit } from './stable-hash.ts';
 export { generateCatalogue } from './synthetic/catalogue.ts';
@@ -51,5 +51,7 @@ export {
 } from './synthetic/households.ts';
 export { pantrySnapshot } from './synthetic/pantry-snapshot.ts';
 export { deriveSeed, SeededRandom } from './synthetic/seeded-random.ts';
+export { type SessionShape, sessionShape } from './synthetic/session-shape.ts';
+export { CatalogueView, type SessionOutcome, type SessionStep, simulateUser, USER_RATES } from './synthetic/user-simulation.ts';
 export { normalizeTerm } from './term.ts';
 export { DAYS_PER_WEEK, MEAL_SLOTS, normalizePlan, type PlannedMealAt, planMeals } from './weekly-plan.ts';

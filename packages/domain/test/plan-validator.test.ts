@@ -15,7 +15,10 @@ const stew = recipe({ recipe_id: 'r-stew', cost_per_serving: 2, meal_slots: ['di
 const catalogue = [oats, eggs, toast, salad, steak, soup, stew];
 
 test('a plan that breaks nothing passes untouched, without interventions', () => {
-  const week = plan([['breakfast', 'r-eggs'], ['dinner', 'r-steak']]);
+  const week = plan([
+    ['breakfast', 'r-eggs'],
+    ['dinner', 'r-steak'],
+  ]);
   assert.deepEqual(validatePlan(week, catalogue, constraints(), 2), { plan: week, interventions: [] });
 });
 
@@ -41,24 +44,49 @@ test('an unknown recipe is replaced; a meal with no allowed substitute left is b
 
 test('over budget, the most expensive meals are swapped for cheaper ones until the week fits', () => {
   // Household of 2: steak 18 + salad 6 + oats 2 = 26 > budget 14. Steak → cheapest dinner not planned: r-soup (2) → 4; total 12.
-  const week = plan([['breakfast', 'r-oats'], ['lunch', 'r-salad'], ['dinner', 'r-steak']]);
+  const week = plan([
+    ['breakfast', 'r-oats'],
+    ['lunch', 'r-salad'],
+    ['dinner', 'r-steak'],
+  ]);
   const result = validatePlan(week, catalogue, constraints({ weekly_budget_usd: 14 }), 2);
   assert.deepEqual(result.interventions, [{ day: 0, slot: 'dinner', from_recipe_id: 'r-steak', to_recipe_id: 'r-soup' }]);
-  assert.deepEqual(result.plan, plan([['breakfast', 'r-oats'], ['lunch', 'r-salad'], ['dinner', 'r-soup']]));
+  assert.deepEqual(
+    result.plan,
+    plan([
+      ['breakfast', 'r-oats'],
+      ['lunch', 'r-salad'],
+      ['dinner', 'r-soup'],
+    ]),
+  );
   // Budget 11: after the steak swap the week costs 12; the salad (6) is now the priciest, and the only cheaper lunch (r-soup) is planned: blocked, 6.
   const tight = validatePlan(week, catalogue, constraints({ weekly_budget_usd: 11 }), 2);
   assert.deepEqual(tight.interventions, [
     { day: 0, slot: 'dinner', from_recipe_id: 'r-steak', to_recipe_id: 'r-soup' },
     { day: 0, slot: 'lunch', from_recipe_id: 'r-salad', to_recipe_id: null },
   ]);
-  assert.deepEqual(tight.plan, plan([['breakfast', 'r-oats'], ['dinner', 'r-soup']]));
+  assert.deepEqual(
+    tight.plan,
+    plan([
+      ['breakfast', 'r-oats'],
+      ['dinner', 'r-soup'],
+    ]),
+  );
 });
 
 test('whatever the policy proposes, what the user sees breaks no constraint', () => {
   const strict = constraints({ allergies: ['egg'], weekly_budget_usd: 9 });
   const week = plan(
-    [['breakfast', 'r-eggs'], ['lunch', 'r-salad'], ['dinner', 'r-steak']],
-    [['breakfast', 'r-eggs'], ['lunch', 'r-nope'], ['dinner', 'r-steak']],
+    [
+      ['breakfast', 'r-eggs'],
+      ['lunch', 'r-salad'],
+      ['dinner', 'r-steak'],
+    ],
+    [
+      ['breakfast', 'r-eggs'],
+      ['lunch', 'r-nope'],
+      ['dinner', 'r-steak'],
+    ],
   );
   const result = validatePlan(week, catalogue, strict, 1);
   assert.deepEqual(checkPlan(result.plan, indexRecipes(catalogue), strict, 1), []);

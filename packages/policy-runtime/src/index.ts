@@ -24,5 +24,7 @@ export {
   type RankerModel,
   rankerScore,
 } from './ranker-model.ts';
+export { RUNTIME_SPEC_TAG, registeredPolicySpec } from './registered-spec.ts';
+export { DEFAULT_USD_PER_COMPUTE_HOUR, servingCostUsd } from './serving-cost.ts';
 export { SimulatedLatencyRuntime } from './simulated-latency-runtime.ts';
 export { isDropped, visibleConstraints } from './visible-constraints.ts';

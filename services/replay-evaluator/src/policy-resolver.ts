@@ -1,23 +1,12 @@
 import type { Recipe } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
-import { createRuntime, type PolicyRuntime, type PolicySpec, parsePolicySpec } from '@planner/policy-runtime';
+import { createRuntime, type PolicyRuntime, type PolicySpec, registeredPolicySpec } from '@planner/policy-runtime';
 import type { PolicyRefRow } from './tables.ts';
 
-/** Model version tag holding a JSON policy spec, for models served elsewhere (an OpenAI-compatible endpoint). */
-export const RUNTIME_SPEC_TAG = 'planner.runtime_spec';
-
-/**
- * Which runtime plays a policy: the heuristic baseline when the policy has no
- * model; otherwise the model version's `planner.runtime_spec` tag when set
- * (e.g. an LLM planner behind vLLM), else the learned ranker loaded from
- * `models:/<name>/<version>`.
- */
+/** Which runtime plays a policy: the heuristic baseline when the policy has no model, else as its registered version says. */
 export async function policySpecOf(mlflow: MlflowClient, policy: PolicyRefRow): Promise<PolicySpec> {
   if (policy.model_name === null || policy.model_version === null) return { kind: 'heuristic' };
-  const version = await mlflow.getModelVersion(policy.model_name, policy.model_version);
-  const tagged = version.tags[RUNTIME_SPEC_TAG];
-  if (tagged) return parsePolicySpec(JSON.parse(tagged));
-  return { kind: 'learned', model_uri: `models:/${policy.model_name}/${policy.model_version}` };
+  return registeredPolicySpec(mlflow, policy.model_name, policy.model_version);
 }
 
 /** Runtimes by policy and catalogue, built once per worker (loading a model means downloading it). */
