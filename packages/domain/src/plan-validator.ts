@@ -49,7 +49,9 @@ export function validatePlan(
   const blocked = new Set<Meal>();
 
   const replace = (meal: Meal, cheaperThan: number) => {
-    const substitute = allowed.find((r) => r.meal_slots.includes(meal.slot) && !planned.has(r.recipe_id) && r.cost_per_serving < cheaperThan);
+    const substitute = allowed.find(
+      (r) => r.meal_slots.includes(meal.slot) && !planned.has(r.recipe_id) && r.cost_per_serving < cheaperThan,
+    );
     interventions.push({ day: meal.day, slot: meal.slot, from_recipe_id: meal.recipe_id, to_recipe_id: substitute?.recipe_id ?? null });
     if (substitute === undefined) {
       blocked.add(meal);
@@ -70,7 +72,8 @@ export function validatePlan(
       let priciest: Meal | undefined;
       for (const meal of meals) {
         if (blocked.has(meal)) continue;
-        if (priciest === undefined || (meal.recipe as Recipe).cost_per_serving > (priciest.recipe as Recipe).cost_per_serving) priciest = meal;
+        if (priciest === undefined || (meal.recipe as Recipe).cost_per_serving > (priciest.recipe as Recipe).cost_per_serving)
+          priciest = meal;
       }
       if (priciest === undefined) break;
       replace(priciest, (priciest.recipe as Recipe).cost_per_serving);
