@@ -79,3 +79,42 @@ function betaContinuedFraction(x: number, complement: number, a: number, b: numb
   }
   throw new RangeError(`incomplete beta continued fraction did not converge for x=${x} (1 − x = ${complement}), a=${a}, b=${b}`);
 }
+
+/**
+ * The regularized upper incomplete gamma function Q(a, x) = Γ(a, x) / Γ(a),
+ * for a > 0 and x ≥ 0: the chi-square survival function is Q(df/2, χ²/2).
+ * Numerical Recipes §6.2: the series for P = 1 − Q when x < a + 1, else the
+ * continued fraction for Q (modified Lentz), each converging fast there.
+ */
+export function regularizedUpperGamma(a: number, x: number): number {
+  if (!(a > 0)) throw new RangeError(`incomplete gamma needs a > 0, got ${a}`);
+  if (!(x >= 0)) throw new RangeError(`incomplete gamma needs x ≥ 0, got ${x}`);
+  if (x === 0) return 1;
+  const logFront = -x + a * Math.log(x) - logGamma(a);
+  if (x < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n <= MAX_TERMS && Math.abs(term) > Math.abs(sum) * EPSILON; n++) {
+      term *= x / (a + n);
+      sum += term;
+    }
+    return 1 - sum * Math.exp(logFront);
+  }
+  let b = x + 1 - a;
+  let c = 1 / TINY;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i <= MAX_TERMS; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = b + an / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < EPSILON) break;
+  }
+  return Math.exp(logFront) * h;
+}
