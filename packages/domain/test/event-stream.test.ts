@@ -144,7 +144,9 @@ test('events carry the experiment metadata and plausible figures', () => {
     assert.equal(e.variant_id, 'control');
     assert.equal(e.policy_version_id, 'heuristic-baseline-v1');
     assert.equal(e.producer, 'synthetic-generator');
-    assert.equal(e.schema_version, 1);
+    assert.equal(e.schema_version, 2);
+    assert.equal(e.hash_version, null);
+    assert.equal(e.fallback_reason, null);
     if (e.event_type === 'plan_generated') {
       assert.ok(e.latency_ms !== null && e.latency_ms > 1 && e.latency_ms < 1000);
       assert.ok(e.cost_usd !== null && e.cost_usd > 0 && e.cost_usd < 0.001);

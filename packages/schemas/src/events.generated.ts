@@ -79,11 +79,11 @@ export interface PlanEvent {
   workflow_type: WorkflowType;
   /** The planning mode, when the product knows it. */
   mode: null | PlanMode;
-  /** Experiment the household was assigned in; required on plan_generated and plan_accepted. */
+  /** Experiment the household was assigned in ('none' when no experiment ran: the production version served it); required on every event but validator_intervened. */
   experiment_id: null | string;
-  /** Variant of that experiment; required on plan_generated and plan_accepted. */
+  /** Variant of that experiment ('production' outside experiments); required on every event but validator_intervened. */
   variant_id: null | string;
-  /** Policy version that generated the plan; required on plan_generated and plan_accepted. */
+  /** Policy version that generated the plan (the production version when the assigned one failed: see fallback_reason); required on every event. */
   policy_version_id: null | string;
   /** The plan as generated (plan_generated) or as accepted (plan_accepted). */
   plan: null | WeeklyPlan;
@@ -91,11 +91,15 @@ export interface PlanEvent {
   edits: Array<PlanEdit>;
   /** Time the policy took to generate the plan. */
   latency_ms: null | number;
-  /** Inference cost of generating the plan, when known. */
+  /** Inference cost of generating the plan, USD, from the serving side's documented cost model. */
   cost_usd: null | number;
+  /** Version of the assignment hash that put the household in variant_id (set on exposure; null outside experiments). */
+  hash_version: null | number;
+  /** Why the assigned policy version did not serve this plan (it failed or timed out), so the production version did; null when the assigned version served it. */
+  fallback_reason: null | string;
 }
 
-export type PlanEventType = 'plan_generated' | 'plan_edited' | 'plan_accepted' | 'plan_rejected' | 'validator_intervened';
+export type PlanEventType = 'plan_generated' | 'plan_edited' | 'plan_accepted' | 'plan_rejected' | 'validator_intervened' | 'exposure';
 
 export type WorkflowType = 'plan_first' | 'meal_first' | 'pantry_first';
 

@@ -37,7 +37,7 @@ test('an exp.events message with its last byte cut off is WIRE_BODY_INVALID, nam
   const bodyBytes = cut.length - 10;
   assert.throws(
     () => registry.decode(TOPIC, cut),
-    refusedAsBodyInvalid(new RegExp(`^the ${bodyBytes}-byte body is not a exp\\.events v1 record: `)),
+    refusedAsBodyInvalid(new RegExp(`^the ${bodyBytes}-byte body is not a exp\\.events v2 record: `)),
   );
 });
 
@@ -47,7 +47,7 @@ test('an exp.events message with 5 bytes after its record is WIRE_BODY_INVALID',
   const bodyBytes = extended.length - 10;
   assert.throws(
     () => registry.decode(TOPIC, extended),
-    refusedAsBodyInvalid(new RegExp(`^the ${bodyBytes}-byte body is not a exp\\.events v1 record: `)),
+    refusedAsBodyInvalid(new RegExp(`^the ${bodyBytes}-byte body is not a exp\\.events v2 record: `)),
   );
 });
 

@@ -46,6 +46,12 @@ export function datasetSummary(facts: SummaryFacts, profile: DatasetProfile): st
     '|---|---|',
     ...Object.entries(p.workflow_types).map(([workflow, n]) => `| ${workflow} | ${count(n)} |`),
     '',
+    // The generating version, not the assigned one: a fallback's rows count under the production version.
+    '## Rows per policy version and variant',
+    '| policy version | variant | rows |',
+    '|---|---|---|',
+    ...p.policy_versions.map((v) => `| ${v.policy_version_id} | ${v.variant_id ?? '(none)'} | ${count(v.rows)} |`),
+    '',
   ];
   return lines.join('\n');
 }

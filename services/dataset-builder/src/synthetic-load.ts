@@ -37,6 +37,8 @@ const TABLES = {
       'cost_usd',
       'correlation_id',
       'producer',
+      'hash_version',
+      'fallback_reason',
     ],
   },
 } as const;
@@ -163,6 +165,8 @@ export async function loadSyntheticWorld(records: Iterable<SyntheticRecord>, opt
             e.cost_usd,
             e.correlation_id,
             e.producer,
+            e.hash_version,
+            e.fallback_reason,
           ]);
           counts.events++;
           if (counts.events % 100_000 === 0) options.onProgress?.(counts);

@@ -49,6 +49,9 @@ export interface DatasetBuilderTables {
     cost_usd: number | null;
     correlation_id: string;
     producer: string;
+    /** exp.events v2; null on events written with v1. */
+    hash_version: number | null;
+    fallback_reason: string | null;
     ingested_at: Generated<Date>;
   };
   'exp.datasets': {
@@ -173,6 +176,12 @@ export const datasetBuilderMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // Retries on an unavailable dependency are bounded by time (the budget), not by a count of attempts.
       await sql`alter table exp.datasets add column failing_since timestamptz`.execute(db);
+    },
+  },
+  '0003-events-v2-fields': {
+    async up(db: Kysely<unknown>) {
+      // exp.events v2: nullable, as events written with v1 carry neither.
+      await sql`alter table exp.events add column hash_version integer, add column fallback_reason text`.execute(db);
     },
   },
 };

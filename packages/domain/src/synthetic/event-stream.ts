@@ -260,7 +260,7 @@ export function* generateSyntheticWorld(options: EventStreamOptions): Generator<
           occurred_at: at,
           correlation_id: correlationId,
           producer,
-          schema_version: 1,
+          schema_version: 2,
           event_type: type,
           household_id: household.household_id,
           plan_id: planId,
@@ -273,6 +273,9 @@ export function* generateSyntheticWorld(options: EventStreamOptions): Generator<
           edits,
           latency_ms: withCost ? latency : null,
           cost_usd: withCost ? cost : null,
+          // The generator models no assignment hash and no fallback: the configured version serves every plan.
+          hash_version: null,
+          fallback_reason: null,
         },
       });
 

@@ -7,7 +7,8 @@ type Metadata = 'experiment_id' | 'variant_id' | 'policy_version_id';
 /**
  * Metadata each event type must carry to be usable (seed §8: "missing metadata
  * in events"). A plan shown to a user always comes from a policy version in an
- * experiment variant; a validator acts on a policy version's output.
+ * experiment variant; a validator acts on a policy version's output; an
+ * exposure records which variant (and version) first served a household.
  */
 export const REQUIRED_METADATA: Record<PlanEventType, readonly Metadata[]> = {
   plan_generated: ['experiment_id', 'variant_id', 'policy_version_id'],
@@ -15,6 +16,7 @@ export const REQUIRED_METADATA: Record<PlanEventType, readonly Metadata[]> = {
   plan_accepted: ['experiment_id', 'variant_id', 'policy_version_id'],
   plan_rejected: ['experiment_id', 'variant_id', 'policy_version_id'],
   validator_intervened: ['policy_version_id'],
+  exposure: ['experiment_id', 'variant_id', 'policy_version_id'],
 };
 
 const NEEDS_PLAN: ReadonlySet<PlanEventType> = new Set(['plan_generated', 'plan_accepted']);
@@ -53,6 +55,8 @@ export async function ingestEvent(event: PlanEvent, { trx }: HandlerContext<Data
       cost_usd: event.cost_usd,
       correlation_id: event.correlation_id,
       producer: event.producer,
+      hash_version: event.hash_version,
+      fallback_reason: event.fallback_reason,
     })
     // The bulk loader may have written the same event already.
     .onConflict((oc) => oc.column('event_id').doNothing())
