@@ -1,4 +1,4 @@
-import type { PlanEdit, PlanEvent, PlanEventType, PlanMode, WeeklyPlan, WorkflowType } from '@planner/schemas';
+import type { PlanEdit, PlanEvent, PlanEventType, WeeklyPlan } from '@planner/schemas';
 import { BASELINE_POLICY_VERSION, baselinePlan } from '../baseline-plan.ts';
 import type { Constraints } from '../constraints.ts';
 import { DomainError } from '../domain-error.ts';
@@ -11,6 +11,7 @@ import { generateCatalogue } from './catalogue.ts';
 import { generateHousehold } from './households.ts';
 import { pantrySnapshot } from './pantry-snapshot.ts';
 import { SeededRandom } from './seeded-random.ts';
+import { sessionShape } from './session-shape.ts';
 import { TimeOrderedQueue } from './time-ordered-queue.ts';
 import { CatalogueView, simulateUser } from './user-simulation.ts';
 
@@ -89,20 +90,6 @@ const DECISION_GAP_MS: readonly [number, number] = [15_000, 240_000];
 const LATENCY_MEDIAN_MS = 35;
 const LATENCY_SIGMA = 0.35;
 const COST_USD_PER_MS = 2e-7;
-
-const WORKFLOW_WEIGHTS: ReadonlyArray<readonly [WorkflowType, number]> = [
-  ['plan_first', 0.5],
-  ['meal_first', 0.3],
-  ['pantry_first', 0.2],
-];
-const MODE_WEIGHTS: ReadonlyArray<readonly [PlanMode, number]> = [
-  ['autopilot', 0.45],
-  ['exploratory', 0.3],
-  ['constrained', 0.25],
-];
-/** A household sticks to its habitual workflow and mode most weeks; the product does not always know the mode. */
-const HABIT_STICKINESS = 0.75;
-const UNKNOWN_MODE = 0.15;
 
 type MetadataField = 'experiment_id' | 'variant_id' | 'policy_version_id';
 const MISSING_PATTERNS: ReadonlyArray<readonly MetadataField[]> = [
@@ -222,11 +209,7 @@ export function* generateSyntheticWorld(options: EventStreamOptions): Generator<
 
       const { household, constraints } = generateHousehold(seed, index, startMs);
       const rng = SeededRandom.derive(seed, 'session', index, week);
-      const habits = SeededRandom.derive(seed, 'habits', index);
-      const habitualWorkflow = habits.weighted(WORKFLOW_WEIGHTS);
-      const habitualMode = habits.weighted(MODE_WEIGHTS);
-      const workflow = rng.chance(HABIT_STICKINESS) ? habitualWorkflow : rng.weighted(WORKFLOW_WEIGHTS);
-      const mode = rng.chance(UNKNOWN_MODE) ? null : rng.chance(HABIT_STICKINESS) ? habitualMode : rng.weighted(MODE_WEIGHTS);
+      const { workflow, mode } = sessionShape(seed, index, rng);
       const planId = `plan-${rng.uuid()}`;
       const info: SessionInfo = { household_id: household.household_id, plan_id: planId, week };
 
