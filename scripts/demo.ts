@@ -7,6 +7,8 @@
  * replay and the promotion gate run, trains a second model with a recipe that
  * ignores allergies to show the gate refusing it, and prints a report.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
@@ -23,7 +25,13 @@ import {
   startService,
 } from './local-lifecycle/lifecycle-services.ts';
 
-const { values } = parseArgs({ options: { households: { type: 'string', default: '800' }, weeks: { type: 'string', default: '6' } } });
+const { values } = parseArgs({
+  options: {
+    households: { type: 'string', default: '800' },
+    weeks: { type: 'string', default: '6' },
+    'traffic-households': { type: 'string', default: '4000' },
+  },
+});
 const config = loadStackConfig();
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
@@ -186,6 +194,33 @@ async function main(): Promise<void> {
     step(`registered ${first.event.model_uri} (run ${first.event.run_id})`);
     const good = await decide(`model version ${first.event.model_version}`, first.event);
 
+    // Live traffic on the experiment the gate just opened, as the product's planner API would serve it.
+    let traffic = '';
+    if ('experiment_id' in good.decision) {
+      step(
+        `serving ${values['traffic-households']} households' weekly plans on experiment ${good.decision.experiment_id} (./lifecycle traffic)`,
+      );
+      // Asynchronously: the services run in this process and must keep answering the traffic.
+      const child = spawn(
+        process.execPath,
+        [
+          join(config.root, 'upstream/planner-traffic/src/main.ts'),
+          ...['--gate', String(services['promotion-gate']?.address), '--households', String(values['traffic-households'])],
+          ...['--weeks', '1', '--rps', '0', '--seed', '7'],
+        ],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const served = { stdout: '', stderr: '' };
+      child.stdout.on('data', (chunk: Buffer) => (served.stdout += chunk));
+      child.stderr.on('data', (chunk: Buffer) => (served.stderr += chunk));
+      const status = await new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('exit', resolve);
+      });
+      if (status !== 0) throw new Error(`traffic failed:\n${served.stdout}\n${served.stderr}`);
+      traffic = served.stdout.slice(served.stdout.indexOf('\nvariant')).trim();
+    }
+
     await call('trainer-dispatcher', '/v1/training-jobs', {
       dataset_version: dataset.dataset_version,
       recipe_id: 'planner-ranker-ignores-allergies@1',
@@ -253,6 +288,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (traffic) console.log(`\nlive traffic on the experiment (exp.events, ${life.namespace}exp.events)\n${traffic}`);
     console.log(`\nMLflow UI:        ${config.mlflow.trackingUri}`);
     console.log(`services' HTTP:   promotion-gate ${services['promotion-gate']?.address}/docs (OpenAPI), stopped when the demo ends`);
     console.log(

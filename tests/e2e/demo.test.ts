@@ -8,7 +8,7 @@ import { useStack } from '../support/stack.ts';
 const config = useStack('postgres', 'kafka', 'mlflow', 's3');
 
 test("the README's main command runs the lifecycle end to end and reports both gate decisions", async () => {
-  const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5'], {
+  const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5', '--traffic-households', '2000'], {
     encoding: 'utf8',
     timeout: 900_000,
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -22,6 +22,11 @@ test("the README's main command runs the lifecycle end to end and reports both g
   assert.match(out, /model 1 \(planner-ranker@1\) vs heuristic baseline on \d+ evaluation rows/);
   assert.match(out, /^\s+decision: PASSED/m);
   assert.match(out, /experiment experiment-[0-9a-f]{16}: treatment \S+ → planner:planner_model_demo_\S+:v1 at 5\.0% of traffic/);
+  assert.match(out, /^live traffic on the experiment/m);
+  // The table: one row per variant, the treatment's households a small share of the 2,000.
+  const rows = [...out.matchAll(/^(experiment-[0-9a-f]{16}-(?:control|treatment))\s+(\d+)\s+(\d+)\s/gm)];
+  assert.equal(rows.length, 2, out);
+  assert.equal(rows.reduce((n, r) => n + Number(r[2]), 0), 2000);
   assert.match(out, /^\s+decision: REJECTED/m);
   assert.match(out, /^\s+FAIL\s+constraint_respect_is_100_percent: \d+ of \d+ candidate rows break a constraint/m);
   assert.match(out, new RegExp(`^MLflow UI:\\s+${config.mlflow.trackingUri}$`, 'm'));

@@ -30,6 +30,16 @@ const LEVELS: Record<number, Parameters<TransportLog>[0]> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs warnings that describe normal operation: "Response <Api>: <error>" is
+ * one protocol answer kafkajs retries itself (a coordinator still loading after
+ * a broker start, a leader moving), and a rebalance happens whenever a member
+ * joins or leaves. What kafkajs cannot fix surfaces as a thrown error or a crash.
+ */
+function routine(message: string): boolean {
+  return message.startsWith('Response ') || message === 'The group is rebalancing, re-joining';
+}
+
 /** Warnings and errors as JSON lines on stderr, so tools that print data on stdout (the topic CLI) stay parseable. */
 const stderrLog: TransportLog = (level, message, fields) => {
   if (level === 'error' || level === 'warn') {
@@ -61,9 +71,7 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
       logCreator:
         () =>
         ({ level, log: { message, timestamp: _timestamp, logger: _logger, ...fields } }) =>
-          // "Response <Api>: <error>" is one protocol answer kafkajs retries itself (a coordinator still loading
-          // after a broker start, a leader moving); what its retries cannot fix surfaces as a thrown error or a crash.
-          this.#log(String(message).startsWith('Response ') ? 'debug' : (LEVELS[level] ?? 'info'), String(message), fields),
+          this.#log(routine(String(message)) ? 'debug' : (LEVELS[level] ?? 'info'), String(message), fields),
     });
   }
 

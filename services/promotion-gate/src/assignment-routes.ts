@@ -81,7 +81,8 @@ export function assignmentRoutes(app: FastifyInstance, cache: ActivePolicyCache)
     '/v1/assignments/:unit_id',
     {
       schema: {
-        description: 'The variant and policy version a unit (household) gets, with the model and runtime to serve it.',
+        description:
+          'The variant and policy version a unit (household) gets, with the model and runtime to serve it. A read with no effect: the service that serves the plan logs the exposure (decision 0013).',
         params: {
           type: 'object',
           properties: { unit_id: { type: 'string', minLength: 1, maxLength: MAX_UNIT_ID_LENGTH } },
