@@ -8,11 +8,15 @@ import { useStack } from '../support/stack.ts';
 const config = useStack('postgres', 'kafka', 'mlflow', 's3');
 
 test("the README's main command runs the lifecycle end to end and reports both gate decisions", async () => {
-  const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5', '--traffic-households', '2000'], {
-    encoding: 'utf8',
-    timeout: 900_000,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+  const demo = spawnSync(
+    process.execPath,
+    [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5', '--traffic-households', '2000'],
+    {
+      encoding: 'utf8',
+      timeout: 900_000,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
+  );
   assert.equal(demo.status, 0, `demo failed:\n${demo.stdout}\n${demo.stderr}`);
   const out = demo.stdout;
   assert.match(
@@ -26,7 +30,10 @@ test("the README's main command runs the lifecycle end to end and reports both g
   // The table: one row per variant, the treatment's households a small share of the 2,000.
   const rows = [...out.matchAll(/^(experiment-[0-9a-f]{16}-(?:control|treatment))\s+(\d+)\s+(\d+)\s/gm)];
   assert.equal(rows.length, 2, out);
-  assert.equal(rows.reduce((n, r) => n + Number(r[2]), 0), 2000);
+  assert.equal(
+    rows.reduce((n, r) => n + Number(r[2]), 0),
+    2000,
+  );
   assert.match(out, /^\s+decision: REJECTED/m);
   assert.match(out, /^\s+FAIL\s+constraint_respect_is_100_percent: \d+ of \d+ candidate rows break a constraint/m);
   assert.match(out, new RegExp(`^MLflow UI:\\s+${config.mlflow.trackingUri}$`, 'm'));
