@@ -94,3 +94,42 @@ test('autopilot users edit less than exploratory ones; a reject rate of 1 reject
   assert.ok(count('autopilot') < count('exploratory'));
   count('autopilot', 1);
 });
+
+test('users reject plans full of meals they dislike more often than plans they like', () => {
+  // Per household: the 21 meals it likes least vs the 21 it likes most (any slot), each shown 20 times at rejectRate 0.05.
+  const rejections = (pick: 'worst' | 'best') => {
+    let rejected = 0;
+    for (const { household, constraints } of households.slice(0, 100)) {
+      const scores = view.scoresFor(household);
+      const ranked = catalogue.map((r, i) => ({ r, score: scores[i] as number })).sort((a, b) => a.score - b.score);
+      const chosen = (pick === 'worst' ? ranked : ranked.reverse()).slice(0, 21);
+      const plan: WeeklyPlan = {
+        days: Array.from({ length: 7 }, (_, day) => ({
+          day,
+          meals: (['breakfast', 'lunch', 'dinner'] as const).map((slot, s) => ({
+            slot,
+            recipe_id: chosen[day * 3 + s]?.r.recipe_id as string,
+          })),
+        })),
+      };
+      for (let k = 0; k < 20; k++) {
+        const outcome = simulateUser({
+          view,
+          household,
+          constraints,
+          mode: 'autopilot',
+          plan,
+          rejectRate: 0.05,
+          rng: SeededRandom.derive(3, household.household_id, k),
+        });
+        if (!outcome.accepted) rejected++;
+      }
+    }
+    return rejected / 2000;
+  };
+  // Liked plans: m = 0.4, so 1 − 0.95^0.4 ≈ 2.0%; disliked ones (all 21 disliked): m = 0.4 + 0.6/0.13 ≈ 5.0, so ≈ 23%.
+  const liked = rejections('best');
+  const disliked = rejections('worst');
+  assert.ok(liked < 0.04, `liked plans rejected ${liked}`);
+  assert.ok(disliked > 0.15, `disliked plans rejected ${disliked}`);
+});
