@@ -4,6 +4,8 @@ import { SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schem
 import { readConfig as datasetBuilderConfig } from '../../services/dataset-builder/src/config.ts';
 import { startDatasetBuilder } from '../../services/dataset-builder/src/service.ts';
 import { loadSyntheticWorld } from '../../services/dataset-builder/src/synthetic-load.ts';
+import { readConfig as experimentMonitorConfig } from '../../services/experiment-monitor/src/config.ts';
+import { startExperimentMonitor } from '../../services/experiment-monitor/src/service.ts';
 import { readConfig as promotionGateConfig } from '../../services/promotion-gate/src/config.ts';
 import { startPromotionGate } from '../../services/promotion-gate/src/service.ts';
 import { readConfig as registrySyncConfig } from '../../services/registry-sync/src/config.ts';
@@ -13,7 +15,13 @@ import { startReplayEvaluator } from '../../services/replay-evaluator/src/servic
 import { readConfig as trainerConfig } from '../../services/trainer-dispatcher/src/config.ts';
 import { startTrainerDispatcher } from '../../services/trainer-dispatcher/src/service.ts';
 
-export type ServiceName = 'dataset-builder' | 'trainer-dispatcher' | 'registry-sync' | 'replay-evaluator' | 'promotion-gate';
+export type ServiceName =
+  | 'dataset-builder'
+  | 'trainer-dispatcher'
+  | 'registry-sync'
+  | 'replay-evaluator'
+  | 'promotion-gate'
+  | 'experiment-monitor';
 export interface RunningService {
   address: string;
   stop(): Promise<void>;
@@ -32,6 +40,8 @@ export async function startService(name: ServiceName, env: Record<string, string
       return startReplayEvaluator(replayEvaluatorConfig(env), env);
     case 'promotion-gate':
       return startPromotionGate(promotionGateConfig(env), env);
+    case 'experiment-monitor':
+      return startExperimentMonitor(experimentMonitorConfig(env), env);
   }
 }
 

@@ -45,6 +45,8 @@ export function serviceUnderTest(name: ServiceName, environmentName: string, ext
   };
   const address = () => started(service).address;
   const token = () => started(life).token;
+  /** The environment the service runs in (DATABASE_URL, KAFKA_NAMESPACE, ...), for clients of its topics. */
+  const env = () => started(life).env;
 
   /** Sends a request; the bearer token goes with every one that is not a GET. `Body` is what the answer is read as. */
   async function call<Body = ResponseBody>(path: string, init: CallInit = {}) {
@@ -74,5 +76,5 @@ export function serviceUnderTest(name: ServiceName, environmentName: string, ext
     return (await started(pool).query<Row>(text, params)).rows;
   }
 
-  return { address, token, call, rows, query };
+  return { address, token, env, call, rows, query };
 }

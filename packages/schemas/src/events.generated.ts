@@ -129,6 +129,78 @@ export interface PlanEdit {
   to_recipe_id: null | string;
 }
 
+export interface ExperimentChecked {
+  /** Unique id of this event; consumers deduplicate on it. */
+  event_id: string;
+  /** When the check was made, UTC milliseconds. */
+  occurred_at: number;
+  /** The experiment id: every check of one experiment shares it. */
+  correlation_id: string;
+  /** Name of the service that produced the event. */
+  producer: string;
+  /** Version of this schema the producer wrote with. */
+  schema_version: number;
+  /** The check as stored in the monitor's tables (GET /v1/experiments/{id}/checks). */
+  check_id: string;
+  experiment_id: string;
+  status: ExperimentStatus;
+  /** Why this status, in words (which guardrail, which bound). */
+  reasons: Array<string>;
+  /** The treatment's share of traffic in force. */
+  treatment_allocation: number;
+  variants: Array<VariantMetrics>;
+  /** The acceptance rate's sequential test; null while collecting. */
+  primary: null | SequentialEvidence;
+  guardrails: Array<SequentialEvidence>;
+  /** Sample-ratio check over the allocation epochs; null before any exposure. */
+  srm_p_value: null | number;
+  /** Share of the primary metric's variance CUPED removed. */
+  cuped_variance_reduction: null | number;
+  /** Error rate of the sequential tests. */
+  alpha: number;
+}
+
+export type ExperimentStatus = 'collecting' | 'healthy' | 'srm' | 'guardrail_breached' | 'treatment_better' | 'treatment_worse' | 'inconclusive';
+
+export interface VariantMetrics {
+  variant_id: string;
+  role: VariantRole;
+  /** Households with at least one plan outcome. */
+  units: number;
+  /** Households exposed (exposure events). */
+  exposures: number;
+  /** Plans generated. */
+  plans: number;
+  /** Mean of the households' acceptance rates (the primary metric). */
+  acceptance_rate: number;
+  edits_per_plan: number;
+  /** Validator interventions per plan. */
+  interventions_per_plan: number;
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  latency_p99_ms: number;
+  cost_per_plan_usd: number;
+  /** Plans the assigned version failed and production served. */
+  fallbacks: number;
+}
+
+export type VariantRole = 'control' | 'treatment';
+
+export interface SequentialEvidence {
+  metric: string;
+  /** Treatment minus control (CUPED-adjusted for the primary metric). */
+  estimate: number;
+  /** Lower bound of the always-valid confidence sequence. */
+  lower: number;
+  upper: number;
+  /** Always-valid p-value (running minimum over the experiment's checks). */
+  p_value: number;
+  /** Guardrails: the non-inferiority margin (higher is worse). */
+  margin: null | number;
+  /** better | worse | undecided (primary); non_inferior | breached | undecided (guardrails). */
+  verdict: string;
+}
+
 export interface ExperimentRamped {
   /** Unique id of this event; consumers deduplicate on it. */
   event_id: string;
@@ -488,6 +560,7 @@ export interface TopicEvents {
   'dataset.ready': DatasetReady;
   'dataset.requested': DatasetRequested;
   'exp.events': PlanEvent;
+  'experiment.checked': ExperimentChecked;
   'experiment.ramped': ExperimentRamped;
   'experiment.rolled_back': ExperimentRolledBack;
   'experiment.started': ExperimentStarted;

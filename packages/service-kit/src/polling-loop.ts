@@ -34,6 +34,11 @@ export class PollingLoop implements Worker {
     this.#loop ??= this.#run();
   }
 
+  /** Ends the current pause now: work arrived that should not wait for the next round. */
+  wake(): void {
+    this.#wake?.abort();
+  }
+
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.abort();

@@ -1,0 +1,60 @@
+import { PollingLoop, ServiceRuntime } from '@planner/service-kit';
+import type { Logger } from 'pino';
+import type { MonitorConfig } from './config.ts';
+import { expEventsHandler } from './handlers/exp-events.ts';
+import { experimentRamped, experimentRolledBack, experimentStarted } from './handlers/experiment-lifecycle.ts';
+import { MonitorMetrics } from './monitor-metrics.ts';
+import { monitorRoutes } from './routes.ts';
+import { type CheckDeps, checkRunningExperiments } from './run-checks.ts';
+import { type MonitorTables, monitorMigrations } from './tables.ts';
+
+export const SERVICE_NAME = 'experiment-monitor';
+export const GROUPS = {
+  events: `${SERVICE_NAME}.exp-events`,
+  started: `${SERVICE_NAME}.experiment-started`,
+  ramped: `${SERVICE_NAME}.experiment-ramped`,
+  rolledBack: `${SERVICE_NAME}.experiment-rolled-back`,
+} as const;
+
+export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
+  const runtime = new ServiceRuntime<MonitorTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
+  await runtime.migrate(monitorMigrations);
+  const deps: CheckDeps = {
+    db: runtime.db,
+    bus: runtime.bus,
+    metrics: new MonitorMetrics(runtime.metrics),
+    settings: config,
+  };
+  const checks = new PollingLoop({
+    step: async () => {
+      await checkRunningExperiments(deps);
+      return false;
+    },
+    idleMs: config.checkIntervalSeconds * 1000,
+    onError: (error) => runtime.logger.warn({ err: error }, 'experiment checks failed; the next round tries again'),
+  });
+  runtime.addWorker(checks);
+
+  let sinceCheck = 0;
+  runtime.subscribe({
+    groupId: GROUPS.events,
+    topic: 'exp.events',
+    handler: expEventsHandler({
+      bucketSeconds: config.bucketSeconds,
+      unknownExperimentWaitMs: config.unknownExperimentWaitSeconds * 1000,
+      unknownSince: new Map(),
+    }),
+    afterCommit: (_event, { duplicate }) => {
+      if (duplicate || ++sinceCheck < config.checkEveryEvents) return;
+      sinceCheck = 0;
+      checks.wake();
+    },
+  });
+  runtime.subscribe({ groupId: GROUPS.started, topic: 'experiment.started', handler: experimentStarted });
+  runtime.subscribe({ groupId: GROUPS.ramped, topic: 'experiment.ramped', handler: experimentRamped });
+  runtime.subscribe({ groupId: GROUPS.rolledBack, topic: 'experiment.rolled_back', handler: experimentRolledBack });
+  const app = await runtime.app();
+  monitorRoutes(app, deps);
+  const address = await runtime.start();
+  return { address, runtime, stop: () => runtime.stop() };
+}
