@@ -8,6 +8,7 @@ import { MlflowClient } from '@planner/mlflow-client';
 import { SchemaRegistry } from '@planner/schemas';
 import { createLogger } from '@planner/telemetry';
 import { ActivePolicyClient } from './active-policy-client.ts';
+import { FileActivePolicy } from './file-active-policy.ts';
 import { PlanServer } from './plan-server.ts';
 import { PolicyRuntimes } from './policy-runtimes.ts';
 import { ProductWorld } from './product-world.ts';
@@ -41,17 +42,20 @@ async function main(): Promise<number> {
     log: (level, message, fields) => log[level]({ ...fields, component: 'kafkajs' }, message),
   });
   const bus = new EventBus({ transport, registry: SchemaRegistry.load(), producer: PRODUCER });
-  const policy = new ActivePolicyClient({
-    gateUrl: options.gateUrl,
-    policyId: options.policyId,
-    refreshMs: options.refreshMs,
-    onRefreshError: (error) => log.warn({ err: error }, 'could not refresh the active policy; the last one keeps serving'),
-    onChange: (p) =>
-      log.info(
-        { experiment_id: p.experiment?.experiment_id ?? null, production: p.production.policy_version_id },
-        'the active policy changed',
-      ),
-  });
+  const policy =
+    options.gateUrl === null
+      ? new FileActivePolicy(options.activePolicyFile as string)
+      : new ActivePolicyClient({
+          gateUrl: options.gateUrl,
+          policyId: options.policyId,
+          refreshMs: options.refreshMs,
+          onRefreshError: (error) => log.warn({ err: error }, 'could not refresh the active policy; the last one keeps serving'),
+          onChange: (p) =>
+            log.info(
+              { experiment_id: p.experiment?.experiment_id ?? null, production: p.production.policy_version_id },
+              'the active policy changed',
+            ),
+        });
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
 
@@ -65,6 +69,7 @@ async function main(): Promise<number> {
       policyTimeoutMs: options.policyTimeoutMs,
       usdPerComputeHour: options.usdPerComputeHour,
       producer: PRODUCER,
+      degradeTreatment: options.degradeTreatment,
     });
     const experiment = active.experiment;
     console.log(
@@ -100,7 +105,8 @@ async function main(): Promise<number> {
     if (process.stdout.isTTY) process.stdout.write('\n');
     console.log(`\n${stats.table()}`);
     console.log(
-      `\n${stats.requests.toLocaleString('en-US')} requests, ${stats.events.toLocaleString('en-US')} events published to exp.events, ${stats.exposures} exposures logged`,
+      `\n${stats.requests.toLocaleString('en-US')} requests, ${(stats.events - stats.dropped).toLocaleString('en-US')} events published to exp.events, ${stats.exposures} exposures logged` +
+        (stats.dropped > 0 ? `, ${stats.dropped.toLocaleString('en-US')} treatment events dropped (--drop-treatment-events)` : ''),
     );
     return 0;
   } finally {

@@ -3,6 +3,7 @@ import { type ActivePolicy, type Assignment, assign, exposureEventId, OUTSIDE_EX
 import {
   CatalogueView,
   type Constraints,
+  DISLIKE_THRESHOLD,
   GENERATOR_DEFAULTS,
   type Household,
   type InputContext,
@@ -33,6 +34,8 @@ export interface PlanSession {
   at: number;
   /** The session's random stream: the user's reactions. */
   rng: SeededRandom;
+  /** A stream of its own for injected faults, so they leave the users' reactions as they were. */
+  faults?: SeededRandom;
 }
 
 export interface ServedRequest {
@@ -62,8 +65,10 @@ export interface PlanServerOptions {
   policyTimeoutMs: number;
   usdPerComputeHour: number;
   producer: string;
-  /** Share of users who reject the plan whatever it holds (the synthetic world's default). */
+  /** Share of users who reject a plan as liked as the baseline's (the synthetic world's default). */
   rejectRate?: number;
+  /** Fault injection: each meal of a treatment plan becomes a recipe the household dislikes with this probability. */
+  degradeTreatment?: number;
 }
 
 interface Planned {
@@ -116,6 +121,11 @@ export class PlanServer {
     }
     const base = { assignment, variantId, fallbackReason, interventions: 0, accepted: false, acceptedPlan: null };
     if (planned === undefined) return { ...base, events: [], failed: true, latencyMs: 0, costUsd: 0, exposed: false };
+    const role = policy.experiment?.variants.find((v) => v.variant_id === assignment.variant_id)?.role;
+    const degrade = this.#options.degradeTreatment ?? 0;
+    if (degrade > 0 && role === 'treatment' && served === assignment && session.faults) {
+      planned = { ...planned, plan: this.#degraded(planned.plan, session.household, degrade, session.faults) };
+    }
 
     const planId = `plan-${randomUUID()}`;
     let clock = session.at;
@@ -184,6 +194,24 @@ export class PlanServer {
       accepted: outcome.accepted,
       acceptedPlan: outcome.accepted ? outcome.finalPlan : null,
       exposed,
+    };
+  }
+
+  /** A model that learned the households' tastes backwards: meals become recipes of their slot this household dislikes. */
+  #degraded(plan: WeeklyPlan, household: Household, share: number, rng: SeededRandom): WeeklyPlan {
+    const scores = this.#view.scoresFor(household);
+    const disliked = (slot: string) =>
+      this.#options.catalogue.filter(
+        (r, i) => r.meal_slots.includes(slot as Recipe['meal_slots'][number]) && (scores[i] as number) < DISLIKE_THRESHOLD,
+      );
+    return {
+      days: plan.days.map((day) => ({
+        day: day.day,
+        meals: day.meals.map((meal) => {
+          const pool = rng.chance(share) ? disliked(meal.slot) : [];
+          return pool.length > 0 ? { slot: meal.slot, recipe_id: rng.pick(pool).recipe_id } : meal;
+        }),
+      })),
     };
   }
 

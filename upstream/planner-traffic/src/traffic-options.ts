@@ -4,7 +4,9 @@ import { FIELD_LIMITS } from '@planner/schemas';
 import { TrafficError } from './traffic-error.ts';
 
 export interface TrafficOptions {
-  gateUrl: string;
+  /** Where the active policy comes from: the gate's URL, or a file holding the document (a rehearsal without a gate). */
+  gateUrl: string | null;
+  activePolicyFile: string | null;
   policyId: string;
   households: number;
   weeks: number;
@@ -17,6 +19,10 @@ export interface TrafficOptions {
   usdPerComputeHour: number;
   /** How often the active policy document is checked for changes (one conditional GET). */
   refreshMs: number;
+  /** Fault injection: this share of the treatment's households lose every event (a broken logger on one arm). */
+  dropTreatmentEvents: number;
+  /** Fault injection: each meal of the treatment's plans is swapped, with this probability, for a recipe the household dislikes (a worse model). */
+  degradeTreatment: number;
 }
 
 export const USAGE = `usage: lifecycle traffic --gate <url> [options]
@@ -34,6 +40,10 @@ export const USAGE = `usage: lifecycle traffic --gate <url> [options]
   --policy-timeout-ms <n>     a policy slower than this is a failed request, served by production (default 2000)
   --usd-per-compute-hour <x>  cost of local runtimes (heuristic, learned): wall time × this (default ${DEFAULT_USD_PER_COMPUTE_HOUR})
   --refresh-ms <n>            how often the active experiment is re-read from the gate (default 1000)
+  --active-policy <file>      assign from this active policy document (the gate's JSON) instead of asking a gate
+  Fault injection, to prove the monitoring sees it:
+  --drop-treatment-events <x> this share of the treatment's households lose all their events (default 0)
+  --degrade-treatment <x>     each meal of the treatment's plans becomes one the household dislikes, with this probability (default 0)
   Servers: DATABASE_URL (the product tables), KAFKA_BROKERS, KAFKA_NAMESPACE, MLFLOW_TRACKING_URI;
   unset ones default to the local stack.`;
 
@@ -51,6 +61,12 @@ function whole(flag: string, raw: string, min: number, max: number): number {
 function amount(flag: string, raw: string): number {
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0) bad(flag, `must be a number ≥ 0, got '${raw}'`);
+  return n;
+}
+
+function share(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !(n >= 0 && n <= 1)) bad(flag, `must be a share from 0 to 1, got '${raw}'`);
   return n;
 }
 
@@ -72,6 +88,9 @@ export function parseTrafficOptions(argv: string[], env: Readonly<Record<string,
         'policy-timeout-ms': { type: 'string', default: '2000' },
         'usd-per-compute-hour': { type: 'string', default: String(DEFAULT_USD_PER_COMPUTE_HOUR) },
         'refresh-ms': { type: 'string', default: '1000' },
+        'active-policy': { type: 'string' },
+        'drop-treatment-events': { type: 'string', default: '0' },
+        'degrade-treatment': { type: 'string', default: '0' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -81,20 +100,29 @@ export function parseTrafficOptions(argv: string[], env: Readonly<Record<string,
   }
   if (values.help) return undefined;
   const text = (flag: string) => values[flag] as string;
-  const gate = (values.gate as string | undefined) ?? env.PROMOTION_GATE_URL;
-  if (gate === undefined || gate === '') bad('gate', "is required (or set PROMOTION_GATE_URL): the promotion-gate's address");
-  let gateUrl: URL;
-  try {
-    gateUrl = new URL(gate);
-  } catch {
-    bad('gate', `must be an http(s) URL, got '${gate}'`);
-  }
-  if (gateUrl.protocol !== 'http:' && gateUrl.protocol !== 'https:') bad('gate', `must be an http(s) URL, got '${gate}'`);
+  const file = values['active-policy'] as string | undefined;
+  const gate = (values.gate as string | undefined) ?? (file === undefined ? env.PROMOTION_GATE_URL : undefined);
+  if (file !== undefined && values.gate !== undefined)
+    bad('active-policy', 'and --gate exclude each other: the document comes from one of them');
+  let gateUrl: string | null = null;
+  if (file === undefined) {
+    if (gate === undefined || gate === '')
+      bad('gate', "is required (or set PROMOTION_GATE_URL, or give --active-policy): the promotion-gate's address");
+    let url: URL;
+    try {
+      url = new URL(gate);
+    } catch {
+      bad('gate', `must be an http(s) URL, got '${gate}'`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') bad('gate', `must be an http(s) URL, got '${gate}'`);
+    gateUrl = url.href.replace(/\/$/, '');
+  } else if (file === '') bad('active-policy', 'must name a file');
   const policyId = text('policy-id');
   if (policyId === '' || policyId.length > FIELD_LIMITS.name)
     bad('policy-id', `must be 1 to ${FIELD_LIMITS.name} characters, got '${policyId}'`);
   return {
-    gateUrl: gateUrl.href.replace(/\/$/, ''),
+    gateUrl,
+    activePolicyFile: file ?? null,
     policyId,
     households: whole('households', text('households'), 1, 1_000_000),
     weeks: whole('weeks', text('weeks'), 1, 520),
@@ -104,5 +132,7 @@ export function parseTrafficOptions(argv: string[], env: Readonly<Record<string,
     policyTimeoutMs: whole('policy-timeout-ms', text('policy-timeout-ms'), 1, 600_000),
     usdPerComputeHour: amount('usd-per-compute-hour', text('usd-per-compute-hour')),
     refreshMs: whole('refresh-ms', text('refresh-ms'), 100, 3_600_000),
+    dropTreatmentEvents: share('drop-treatment-events', text('drop-treatment-events')),
+    degradeTreatment: share('degrade-treatment', text('degrade-treatment')),
   };
 }

@@ -1,5 +1,13 @@
-import { type PantrySnapshot, type PlanEvent, pantrySnapshot, SeededRandom, sessionShape, type WeeklyPlan } from '@planner/domain';
-import type { ActivePolicyClient } from './active-policy-client.ts';
+import type { ActivePolicy } from '@planner/assignment';
+import {
+  hashUnit,
+  type PantrySnapshot,
+  type PlanEvent,
+  pantrySnapshot,
+  SeededRandom,
+  sessionShape,
+  type WeeklyPlan,
+} from '@planner/domain';
 import type { PlanServer, PlanSession } from './plan-server.ts';
 import type { ProductHousehold, ProductWorld } from './product-world.ts';
 import { TrafficStats } from './traffic-stats.ts';
@@ -17,7 +25,9 @@ export interface TrafficRunOptions {
   households: readonly ProductHousehold[];
   world: ProductWorld;
   server: PlanServer;
-  policy: ActivePolicyClient;
+  policy: { current(): ActivePolicy };
+  /** Fault injection: this share of the treatment's households (chosen by hash) lose every event. */
+  dropTreatmentEvents?: number;
   publish: (events: PlanEvent[]) => Promise<void>;
   /** Called about once a second with the counts so far. */
   onProgress?: (stats: TrafficStats, elapsedSeconds: number) => void;
@@ -84,11 +94,17 @@ export async function runTraffic(options: TrafficRunOptions): Promise<TrafficSta
         previousPlan: previous.get(household.household_id) ?? null,
         at,
         rng,
+        faults: SeededRandom.derive(options.seed, 'traffic-faults', index, week),
       };
       const served = await options.server.serve(session, policy);
       stats.add(served, household.household_id);
       if (served.failed) options.onFailure?.(household.household_id, served.fallbackReason ?? 'no plan');
       if (served.acceptedPlan) previous.set(household.household_id, served.acceptedPlan);
+      const treatment = policy.experiment?.variants.find((v) => v.role === 'treatment')?.variant_id;
+      if (served.variantId === treatment && hashUnit(`drop:${household.household_id}`) < (options.dropTreatmentEvents ?? 0)) {
+        stats.dropped += served.events.length;
+        continue;
+      }
       if (served.events.length > 0) pantries.push(pantry);
       events.push(...served.events);
     }

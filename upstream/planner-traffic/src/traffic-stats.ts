@@ -22,6 +22,8 @@ export class TrafficStats {
   requests = 0;
   events = 0;
   exposures = 0;
+  /** Events withheld by --drop-treatment-events. */
+  dropped = 0;
 
   add(request: ServedRequest, householdId: string): void {
     this.requests++;

@@ -9,6 +9,7 @@ const gate = ['--gate', 'http://127.0.0.1:8080/'];
 test('the defaults, and every flag read as its type', () => {
   assert.deepEqual(parseTrafficOptions(gate, {}), {
     gateUrl: 'http://127.0.0.1:8080',
+    activePolicyFile: null,
     policyId: 'planner',
     households: 1000,
     weeks: 1,
@@ -18,6 +19,8 @@ test('the defaults, and every flag read as its type', () => {
     policyTimeoutMs: 2000,
     usdPerComputeHour: 0.72,
     refreshMs: 1000,
+    dropTreatmentEvents: 0,
+    degradeTreatment: 0,
   });
   const options = parseTrafficOptions(
     ['--households', '20000', '--weeks', '3', '--rps', '0', '--duration', '60', '--seed', '11', '--usd-per-compute-hour', '2.5'],
@@ -27,6 +30,10 @@ test('the defaults, and every flag read as its type', () => {
   assert.deepEqual([options?.households, options?.weeks, options?.rps, options?.durationSeconds, options?.seed], [20000, 3, 0, 60, 11]);
   assert.equal(options?.usdPerComputeHour, 2.5);
   assert.equal(parseTrafficOptions(['--help'], {}), undefined);
+  const rehearsal = parseTrafficOptions(['--active-policy', 'doc.json', '--drop-treatment-events', '0.05'], {
+    PROMOTION_GATE_URL: 'http://gate',
+  });
+  assert.deepEqual([rehearsal?.gateUrl, rehearsal?.activePolicyFile, rehearsal?.dropTreatmentEvents], [null, 'doc.json', 0.05]);
 });
 
 test('an invalid flag is refused, naming the flag and what it takes', () => {
@@ -39,7 +46,10 @@ test('an invalid flag is refused, naming the flag and what it takes', () => {
         return true;
       },
     );
-  refused([], /^--gate is required \(or set PROMOTION_GATE_URL\)/);
+  refused([], /^--gate is required \(or set PROMOTION_GATE_URL, or give --active-policy\)/);
+  refused([...gate, '--active-policy', 'doc.json'], /^--active-policy and --gate exclude each other/);
+  refused([...gate, '--drop-treatment-events', '1.5'], /^--drop-treatment-events must be a share from 0 to 1, got '1.5'/);
+  refused([...gate, '--degrade-treatment', 'half'], /^--degrade-treatment must be a share from 0 to 1, got 'half'/);
   refused(['--gate', 'gate:8080'], /^--gate must be an http\(s\) URL, got 'gate:8080'/);
   refused([...gate, '--households', '0'], /^--households must be a whole number from 1 to 1000000, got '0'/);
   refused([...gate, '--weeks', '1.5'], /^--weeks must be a whole number from 1 to 520, got '1.5'/);
