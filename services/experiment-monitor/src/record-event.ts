@@ -16,6 +16,8 @@ export interface RecordOptions {
   unknownExperimentWaitMs: number;
   /** When each unknown experiment was first met, in this process: after the wait its events are dead-lettered at once. */
   unknownSince: Map<string, number>;
+  /** Variants of the experiments met so far: they never change, so each is read once per process. */
+  variants: Map<string, { control: string; treatment: string }>;
   now?: () => number;
 }
 
@@ -49,11 +51,7 @@ async function recordInExperiment(
 ): Promise<void> {
   const experimentId = event.experiment_id as string;
   const variantId = event.variant_id as string;
-  const experiment = await trx
-    .selectFrom('monitor.experiments')
-    .select(['control_variant_id', 'treatment_variant_id'])
-    .where('experiment_id', '=', experimentId)
-    .executeTakeFirst();
+  const experiment = options.variants.get(experimentId) ?? (await readVariants(trx, experimentId));
   if (!experiment) {
     const now = (options.now ?? Date.now)();
     const since = options.unknownSince.get(experimentId) ?? now;
@@ -67,10 +65,11 @@ async function recordInExperiment(
     throw new ExperimentNotYetKnown(experimentId);
   }
   options.unknownSince.delete(experimentId);
-  if (variantId !== experiment.control_variant_id && variantId !== experiment.treatment_variant_id) {
+  options.variants.set(experimentId, experiment);
+  if (variantId !== experiment.control && variantId !== experiment.treatment) {
     throw rejected(
       'VARIANT_UNKNOWN',
-      `experiment ${experimentId} has variants ${experiment.control_variant_id} and ${experiment.treatment_variant_id}, not ${variantId}`,
+      `experiment ${experimentId} has variants ${experiment.control} and ${experiment.treatment}, not ${variantId}`,
     );
   }
 
@@ -90,33 +89,37 @@ async function recordInExperiment(
   };
   const exposedAt = d.exposures === 1 ? at : null;
 
-  // The unit; created at the household's first event in the experiment, with its history so far as the pre-period.
-  await sql`
-    insert into monitor.units (experiment_id, variant_id, household_id, first_seen_at, exposed_at, pre_outcomes, pre_accepted,
-                               plans, outcomes, accepted, edits, interventions, cost_usd)
-    select ${experimentId}, ${variantId}, ${event.household_id}, ${at}, ${exposedAt},
-           coalesce(h.outcomes, 0), coalesce(h.accepted, 0), ${d.plans}, ${d.outcomes}, ${d.accepted}, ${edits}, ${d.interventions}, ${cost}
-    from (select 1) as one left join monitor.households h on h.household_id = ${event.household_id}
-    on conflict (experiment_id, variant_id, household_id) do update set
-      exposed_at = coalesce(units.exposed_at, excluded.exposed_at),
-      plans = units.plans + excluded.plans,
-      outcomes = units.outcomes + excluded.outcomes,
-      accepted = units.accepted + excluded.accepted,
-      edits = units.edits + excluded.edits,
-      interventions = units.interventions + excluded.interventions,
-      cost_usd = units.cost_usd + excluded.cost_usd`.execute(trx);
-
-  // The variant's time bucket. The latency histogram grows by one at the plan's bucket (1-based in SQL).
   const bucketStart = new Date(Math.floor(event.occurred_at / (options.bucketSeconds * 1000)) * options.bucketSeconds * 1000);
+  // The latency histogram grows by one at the plan's bucket (1-based in SQL).
   const slot = latency === null ? 1 : latencyBucket(latency) + 1;
   const counted = latency === null ? 0 : 1;
   const zeros = new Array<number>(LATENCY_SLOTS).fill(0);
   if (counted) zeros[slot - 1] = 1;
+  // One round trip: the unit (created at the household's first event in the experiment, with its history so far as the
+  // pre-period: the CTEs all read the snapshot from before this statement) and the variant's time bucket, and then
+  // the household's history when the event is an outcome.
   await sql`
+    with unit as (
+      insert into monitor.units (experiment_id, variant_id, household_id, first_seen_at, exposed_at, pre_outcomes, pre_accepted,
+                                 plans, outcomes, accepted, edits, interventions, cost_usd)
+      select ${experimentId}, ${variantId}, ${event.household_id}, ${at}, ${exposedAt},
+             coalesce(h.outcomes, 0), coalesce(h.accepted, 0), ${d.plans}, ${d.outcomes}, ${d.accepted}, ${edits}, ${d.interventions}, ${cost}
+      from (select 1) as one left join monitor.households h on h.household_id = ${event.household_id}
+      on conflict (experiment_id, variant_id, household_id) do update set
+        exposed_at = coalesce(units.exposed_at, excluded.exposed_at),
+        plans = units.plans + excluded.plans,
+        outcomes = units.outcomes + excluded.outcomes,
+        accepted = units.accepted + excluded.accepted,
+        edits = units.edits + excluded.edits,
+        interventions = units.interventions + excluded.interventions,
+        cost_usd = units.cost_usd + excluded.cost_usd
+      returning 1
+    )
     insert into monitor.variant_buckets (experiment_id, variant_id, bucket_start, exposures, plans, accepted, rejected, edits, edits_sq,
                                          interventions, fallbacks, cost_usd, cost_usd_sq, latency_ms_sum, latency_counts)
-    values (${experimentId}, ${variantId}, ${bucketStart}, ${d.exposures}, ${d.plans}, ${d.accepted}, ${d.rejected}, ${edits}, ${edits * edits},
-            ${d.interventions}, ${d.fallbacks}, ${cost}, ${cost * cost}, ${latency ?? 0}, ${zeros}::bigint[])
+    select ${experimentId}, ${variantId}, ${bucketStart}, ${d.exposures}, ${d.plans}, ${d.accepted}, ${d.rejected}, ${edits}, ${edits * edits},
+           ${d.interventions}, ${d.fallbacks}, ${cost}, ${cost * cost}, ${latency ?? 0}, ${zeros}::bigint[]
+    from unit
     on conflict (experiment_id, variant_id, bucket_start) do update set
       exposures = variant_buckets.exposures + excluded.exposures,
       plans = variant_buckets.plans + excluded.plans,
@@ -130,4 +133,13 @@ async function recordInExperiment(
       cost_usd_sq = variant_buckets.cost_usd_sq + excluded.cost_usd_sq,
       latency_ms_sum = variant_buckets.latency_ms_sum + excluded.latency_ms_sum,
       latency_counts[${slot}::int] = variant_buckets.latency_counts[${slot}::int] + ${counted}::int`.execute(trx);
+}
+
+async function readVariants(trx: Transaction<MonitorTables>, experimentId: string) {
+  const found = await trx
+    .selectFrom('monitor.experiments')
+    .select(['control_variant_id', 'treatment_variant_id'])
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  return found && { control: found.control_variant_id, treatment: found.treatment_variant_id };
 }

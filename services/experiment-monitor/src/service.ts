@@ -43,6 +43,7 @@ export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS
       bucketSeconds: config.bucketSeconds,
       unknownExperimentWaitMs: config.unknownExperimentWaitSeconds * 1000,
       unknownSince: new Map(),
+      variants: new Map(),
     }),
     afterCommit: (_event, { duplicate }) => {
       if (duplicate || ++sinceCheck < config.checkEveryEvents) return;
