@@ -160,7 +160,14 @@ export interface ExperimentChecked {
   alpha: number;
 }
 
-export type ExperimentStatus = 'collecting' | 'healthy' | 'srm' | 'guardrail_breached' | 'treatment_better' | 'treatment_worse' | 'inconclusive';
+export type ExperimentStatus =
+  | 'collecting'
+  | 'healthy'
+  | 'srm'
+  | 'guardrail_breached'
+  | 'treatment_better'
+  | 'treatment_worse'
+  | 'inconclusive';
 
 export interface VariantMetrics {
   variant_id: string;
