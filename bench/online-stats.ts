@@ -41,8 +41,9 @@ import {
   summarize,
   tauForHorizon,
 } from '@planner/online-statistics';
+import type { TopicName } from '@planner/schemas';
 import { isolatedLifecycle } from '../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { clientBus, startService } from '../scripts/local-lifecycle/lifecycle-services.ts';
+import { clientBus, groupCaughtUp, startService } from '../scripts/local-lifecycle/lifecycle-services.ts';
 import { GROUPS as DATASET_GROUPS } from '../services/dataset-builder/src/service.ts';
 import { GROUPS as MONITOR_GROUPS } from '../services/experiment-monitor/src/service.ts';
 
@@ -353,12 +354,8 @@ function cupedSection(): Section {
 }
 
 /** Waits until `group` has read `topic` to its end. */
-async function drained(transport: KafkajsTransport, group: string, topic: string): Promise<void> {
-  for (;;) {
-    const lag = await transport.consumerLag(group, [topic]);
-    if (lag.length > 0 && lag.every((p) => p.lag === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function drained(transport: KafkajsTransport, group: string, topic: TopicName): Promise<void> {
+  while (!(await groupCaughtUp(transport, group, topic))) await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** (e) The experiment monitor's ingest rate against the dataset-builder's on the same messages. */

@@ -14,10 +14,12 @@ import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/loca
 import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
 import pg from 'pg';
+import { GROUPS as MONITOR_GROUPS } from '../services/experiment-monitor/src/service.ts';
 import { eventually } from './local-lifecycle/eventually.ts';
 import { isolatedLifecycle, removeIdleEnvironments } from './local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
+  groupCaughtUp,
   publishSyntheticWorld,
   type RunningService,
   readTopic,
@@ -74,13 +76,22 @@ async function main(): Promise<void> {
   const life = await isolatedLifecycle(config, 'demo');
   const env = {
     ...life.env,
+    // The demo's experiment runs minutes, not the hour a real one waits before its first verdict.
+    MONITOR_MIN_DURATION_SECONDS: '0',
     OBJECT_STORE_URL: `s3://${config.s3.bucket}/${life.id}`,
     TRAINING_AUTO_MODELS: 'planner',
     REGISTRY_POLL_SECONDS: '0',
   };
   step(`environment ${life.id}: database ${life.id}, Kafka namespace '${life.namespace}'`);
   const services: Partial<Record<ServiceName, RunningService>> = {};
-  for (const name of ['dataset-builder', 'trainer-dispatcher', 'registry-sync', 'replay-evaluator', 'promotion-gate'] as const) {
+  for (const name of [
+    'dataset-builder',
+    'trainer-dispatcher',
+    'registry-sync',
+    'replay-evaluator',
+    'promotion-gate',
+    'experiment-monitor',
+  ] as const) {
     services[name] = await startService(name, env);
     step(`${name.padEnd(18)} ${services[name]?.address}`);
   }
@@ -196,6 +207,14 @@ async function main(): Promise<void> {
 
     // Live traffic on the experiment the gate just opened, as the product's planner API would serve it.
     let traffic = '';
+    let monitorCheck:
+      | {
+          status: string;
+          reasons: string[];
+          srm_p_value: number | null;
+          primary: { estimate: number; lower: number; upper: number } | null;
+        }
+      | undefined;
     if ('experiment_id' in good.decision) {
       step(
         `serving ${values['traffic-households']} households' weekly plans on experiment ${good.decision.experiment_id} (./lifecycle traffic)`,
@@ -219,6 +238,16 @@ async function main(): Promise<void> {
       });
       if (status !== 0) throw new Error(`traffic failed:\n${served.stdout}\n${served.stderr}`);
       traffic = served.stdout.slice(served.stdout.indexOf('\nvariant')).trim();
+      // The monitor checks the experiment once it has read every event of the traffic.
+      await eventually(
+        'the monitor to read the traffic',
+        async () => {
+          return (await groupCaughtUp(client.transport, MONITOR_GROUPS.events, 'exp.events')) ? true : undefined;
+        },
+        300_000,
+      );
+      const checked = await call('experiment-monitor', `/v1/experiments/${good.decision.experiment_id}/checks`, {});
+      monitorCheck = checked.evidence as typeof monitorCheck;
     }
 
     await call('trainer-dispatcher', '/v1/training-jobs', {
@@ -289,6 +318,15 @@ async function main(): Promise<void> {
       }
     }
     if (traffic) console.log(`\nlive traffic on the experiment (exp.events, ${life.namespace}exp.events)\n${traffic}`);
+    if (monitorCheck) {
+      const p = monitorCheck.primary;
+      console.log(
+        `\nexperiment-monitor check: ${monitorCheck.status.toUpperCase()}` +
+          (p ? `  acceptance treatment − control ${num(p.estimate)} [${num(p.lower)}, ${num(p.upper)}] (always-valid, CUPED)` : '') +
+          (monitorCheck.srm_p_value === null ? '' : `  SRM p ${monitorCheck.srm_p_value.toFixed(3)}`),
+      );
+      for (const reason of monitorCheck.reasons) console.log(`  ${reason}`);
+    }
     console.log(`\nMLflow UI:        ${config.mlflow.trackingUri}`);
     console.log(`services' HTTP:   promotion-gate ${services['promotion-gate']?.address}/docs (OpenAPI), stopped when the demo ends`);
     console.log(

@@ -102,3 +102,17 @@ export async function readTopic<T extends TopicName>(transport: KafkajsTransport
 }
 
 export { HEADER };
+
+/**
+ * True once `group` has read `topic` to its end. A broker answer kafkajs
+ * calls retriable (a coordinator moving or still loading) is "not yet", not a failure.
+ */
+export async function groupCaughtUp(transport: KafkajsTransport, group: string, topic: TopicName): Promise<boolean> {
+  try {
+    const lag = await transport.consumerLag(group, [topic]);
+    return lag.length > 0 && lag.every((p) => p.lag === 0);
+  } catch (error) {
+    if ((error as { retriable?: unknown }).retriable === true) return false;
+    throw error;
+  }
+}

@@ -34,6 +34,7 @@ test("the README's main command runs the lifecycle end to end and reports both g
     rows.reduce((n, r) => n + Number(r[2]), 0),
     2000,
   );
+  assert.match(out, /^experiment-monitor check: (HEALTHY|TREATMENT_BETTER|INCONCLUSIVE) {2}acceptance treatment − control /m);
   assert.match(out, /^\s+decision: REJECTED/m);
   assert.match(out, /^\s+FAIL\s+constraint_respect_is_100_percent: \d+ of \d+ candidate rows break a constraint/m);
   assert.match(out, new RegExp(`^MLflow UI:\\s+${config.mlflow.trackingUri}$`, 'm'));

@@ -20,7 +20,7 @@ import { replayGroup } from '@planner/topic-cli';
 import pg from 'pg';
 import { eventually } from '../../scripts/local-lifecycle/eventually.ts';
 import { isolatedLifecycle } from '../../scripts/local-lifecycle/isolated-lifecycle.ts';
-import { clientBus, type RunningService, startService } from '../../scripts/local-lifecycle/lifecycle-services.ts';
+import { clientBus, groupCaughtUp, type RunningService, startService } from '../../scripts/local-lifecycle/lifecycle-services.ts';
 import { datasetBuilderMigrations } from '../../services/dataset-builder/src/tables.ts';
 import { GROUPS } from '../../services/experiment-monitor/src/service.ts';
 import { useStack } from '../support/stack.ts';
@@ -114,8 +114,7 @@ async function caughtUp(): Promise<void> {
   await eventually(
     'the monitor to read exp.events to the end',
     async () => {
-      const lag = await client.transport.consumerLag(GROUPS.events, ['exp.events']);
-      return lag.length > 0 && lag.every((p) => p.lag === 0) ? true : undefined;
+      return (await groupCaughtUp(client.transport, GROUPS.events, 'exp.events')) ? true : undefined;
     },
     240_000,
   );

@@ -140,8 +140,8 @@ test('events carry the experiment metadata and plausible figures', () => {
   assert.equal(new Set(events.map((e) => e.event_id)).size, events.length);
   for (const e of events) {
     assert.match(e.event_id, uuid);
-    assert.equal(e.experiment_id, 'exp-baseline');
-    assert.equal(e.variant_id, 'control');
+    assert.equal(e.experiment_id, 'none');
+    assert.equal(e.variant_id, 'production');
     assert.equal(e.policy_version_id, 'heuristic-baseline-v1');
     assert.equal(e.producer, 'synthetic-generator');
     assert.equal(e.schema_version, 2);
@@ -178,8 +178,8 @@ test('missing metadata: exactly ⌊n × rate⌋ of the first n events, none by d
   // Only the metadata differs from the complete stream.
   const restore = (e: PlanEvent) => ({
     ...e,
-    experiment_id: 'exp-baseline',
-    variant_id: 'control',
+    experiment_id: 'none',
+    variant_id: 'production',
     policy_version_id: 'heuristic-baseline-v1',
   });
   assert.deepEqual(lacking.map(restore), events);

@@ -70,8 +70,9 @@ export type SyntheticRecord =
   | { type: 'event'; event: PlanEvent };
 
 export const GENERATOR_DEFAULTS = {
-  experimentId: 'exp-baseline',
-  variantId: 'control',
+  // Production traffic outside any experiment, as upstream services log it (OUTSIDE_EXPERIMENTS of @planner/assignment).
+  experimentId: 'none',
+  variantId: 'production',
   policyVersionId: BASELINE_POLICY_VERSION,
   producer: 'synthetic-generator',
   missingMetadataRate: 0,
