@@ -7,7 +7,6 @@
  * replay and the promotion gate run, trains a second model with a recipe that
  * ignores allergies to show the gate refusing it, and prints a report.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
@@ -26,6 +25,7 @@ import {
   type ServiceName,
   startService,
 } from './local-lifecycle/lifecycle-services.ts';
+import { runTraffic } from './local-lifecycle/traffic-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -219,25 +219,14 @@ async function main(): Promise<void> {
       step(
         `serving ${values['traffic-households']} households' weekly plans on experiment ${good.decision.experiment_id} (./lifecycle traffic)`,
       );
-      // Asynchronously: the services run in this process and must keep answering the traffic.
-      const child = spawn(
-        process.execPath,
+      const out = await runTraffic(
         [
-          join(config.root, 'upstream/planner-traffic/src/main.ts'),
           ...['--gate', String(services['promotion-gate']?.address), '--households', String(values['traffic-households'])],
           ...['--weeks', '1', '--rps', '0', '--seed', '7'],
         ],
-        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+        env,
       );
-      const served = { stdout: '', stderr: '' };
-      child.stdout.on('data', (chunk: Buffer) => (served.stdout += chunk));
-      child.stderr.on('data', (chunk: Buffer) => (served.stderr += chunk));
-      const status = await new Promise<number | null>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('exit', resolve);
-      });
-      if (status !== 0) throw new Error(`traffic failed:\n${served.stdout}\n${served.stderr}`);
-      traffic = served.stdout.slice(served.stdout.indexOf('\nvariant')).trim();
+      traffic = out.slice(out.indexOf('\nvariant')).trim();
       // The monitor checks the experiment once it has read every event of the traffic.
       await eventually(
         'the monitor to read the traffic',

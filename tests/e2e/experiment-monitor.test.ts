@@ -9,7 +9,6 @@
  * published as the gate publishes it: the monitor is the subject here, not the gate.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import pg from 'pg';
 import { eventually } from '../../scripts/local-lifecycle/eventually.ts';
 import { isolatedLifecycle } from '../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { clientBus, groupCaughtUp, type RunningService, startService } from '../../scripts/local-lifecycle/lifecycle-services.ts';
+import { runTraffic } from '../../scripts/local-lifecycle/traffic-process.ts';
 import { datasetBuilderMigrations } from '../../services/dataset-builder/src/tables.ts';
 import { GROUPS } from '../../services/experiment-monitor/src/service.ts';
 import { useStack } from '../support/stack.ts';
@@ -94,20 +94,7 @@ async function startExperiment(experimentId: string): Promise<string> {
   return file;
 }
 
-function traffic(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [join(stack.root, 'upstream/planner-traffic/src/main.ts'), ...args], {
-    env: { ...process.env, ...life.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`traffic exited with ${code}:\n${out}\n${err}`))));
-  });
-}
+const traffic = (args: string[]) => runTraffic(args, { ...life.env, LOG_LEVEL: 'warn' });
 
 /** Waits until the monitor has read every exp.events message published so far. */
 async function caughtUp(): Promise<void> {

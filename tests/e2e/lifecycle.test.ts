@@ -31,6 +31,7 @@ import {
   type ServiceName,
   startService,
 } from '../../scripts/local-lifecycle/lifecycle-services.ts';
+import { runTraffic } from '../../scripts/local-lifecycle/traffic-process.ts';
 import { GROUPS as MONITOR_GROUPS } from '../../services/experiment-monitor/src/service.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -127,22 +128,6 @@ async function replayDone(replayId: string) {
   );
 }
 
-/** Runs `./lifecycle traffic` as its own process, as an upstream service runs, until it has served every request. */
-function runTraffic(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [join(stack.root, 'upstream/planner-traffic/src/main.ts'), ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`traffic exited with ${code}:\n${out}\n${err}`))));
-  });
-}
-
 async function datasetReady(version: string) {
   return eventually(
     `dataset ${version}`,
@@ -207,7 +192,10 @@ describe('from upstream events to a gate decision', () => {
   test('live traffic: 20,000 plan requests split as allocated, every event with its experiment, variant and policy version', async () => {
     const windowStart = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
     const gate = services['promotion-gate']?.address as string;
-    const out = await runTraffic(['--gate', gate, '--households', '20000', '--weeks', '1', '--rps', '0', '--seed', '11']);
+    const out = await runTraffic(['--gate', gate, '--households', '20000', '--weeks', '1', '--rps', '0', '--seed', '11'], {
+      ...env,
+      LOG_LEVEL: 'warn',
+    });
     const published = Number(/([\d,]+) events published to exp\.events/.exec(out)?.[1]?.replaceAll(',', ''));
     assert.ok(published > 20_000, out);
     // Through Kafka and the dataset-builder's ingestion: every event the process published, once.

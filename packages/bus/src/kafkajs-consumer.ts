@@ -101,10 +101,12 @@ export class SupervisedConsumer implements Consumption {
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.#crashed = payload.error.message;
-      // Before its first fetch a crash fails this start (the caller, or the restart loop, decides what next).
+      // kafkajs restarts by itself after a retriable crash (a coordinator still loading on a fresh broker): the start
+      // goes on waiting for the first fetch. Any other crash before it fails this start (the caller, or the restart
+      // loop, decides what next); after it, this member restarts the consumer.
+      if (payload.restart) return;
       if (!fetched) failStart(payload.error);
-      // kafkajs restarts by itself after a retriable crash; after any other this member does.
-      else if (!payload.restart && !this.#stopping) this.#restartAfterCrash(consumer);
+      else if (!this.#stopping) this.#restartAfterCrash(consumer);
     });
     try {
       await consumer.connect();

@@ -11,44 +11,16 @@ import {
   sequentialNonInferiority,
   summarize,
 } from '@planner/online-statistics';
+import type { SequentialEvidence, VariantMetrics } from '@planner/schemas';
 import type { CheckInputs, VariantInputs } from './check-inputs.ts';
-import type { GuardrailMargins } from './config.ts';
+import type { MonitorConfig } from './config.ts';
 import type { CheckStatus } from './tables.ts';
 
-export interface CheckSettings {
-  alpha: number;
-  tauAcceptance: number;
-  margins: GuardrailMargins;
-  minUnitsPerArm: number;
-  minDurationSeconds: number;
-  maxUnitsPerArm: number;
-}
-
-export interface SequentialEvidence {
-  metric: string;
-  estimate: number;
-  lower: number;
-  upper: number;
-  p_value: number;
-  margin: number | null;
-  verdict: string;
-}
-
-export interface VariantMetrics {
-  variant_id: string;
-  role: 'control' | 'treatment';
-  units: number;
-  exposures: number;
-  plans: number;
-  acceptance_rate: number;
-  edits_per_plan: number;
-  interventions_per_plan: number;
-  latency_p50_ms: number;
-  latency_p95_ms: number;
-  latency_p99_ms: number;
-  cost_per_plan_usd: number;
-  fallbacks: number;
-}
+/** What a check judges by: the monitor's configuration of its tests. */
+export type CheckSettings = Pick<
+  MonitorConfig,
+  'alpha' | 'tauAcceptance' | 'margins' | 'minUnitsPerArm' | 'minDurationSeconds' | 'maxUnitsPerArm'
+>;
 
 /** A check's result, shaped as experiment.checked carries it. */
 export interface CheckEvidence {

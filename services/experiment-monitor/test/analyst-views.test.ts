@@ -7,7 +7,7 @@
  * run as they are written.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { createDatabase } from '@planner/db';
@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import { eventually } from '../../../scripts/local-lifecycle/eventually.ts';
 import { clientBus } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
 import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
+import { edit, planEvent as experimentEvent, experimentStarted, plan } from './fixtures.ts';
 
 const monitor = serviceUnderTest('experiment-monitor', 'monitor_views', {
   MONITOR_MIN_UNITS_PER_ARM: '3',
@@ -43,30 +44,8 @@ const DAY1 = Math.floor(Date.now() / DAY_MS - 3) * DAY_MS;
 const DAY2 = DAY1 + DAY_MS;
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function planEvent(fields: Partial<PlanEvent> & Pick<PlanEvent, 'event_type' | 'household_id' | 'occurred_at'>): PlanEvent {
-  return {
-    event_id: randomUUID(),
-    correlation_id: `plan-${fields.household_id}`,
-    producer: 'analyst-views-test',
-    schema_version: 2,
-    plan_id: `plan-${fields.household_id}`,
-    workflow_type: 'plan_first',
-    mode: null,
-    experiment_id: EXPERIMENT,
-    variant_id: CONTROL,
-    policy_version_id: 'heuristic-baseline-v1',
-    plan: null,
-    edits: [],
-    latency_ms: null,
-    cost_usd: null,
-    hash_version: null,
-    fallback_reason: null,
-    ...fields,
-  };
-}
-
-const edit = { day: 0, slot: 'dinner' as const, from_recipe_id: 'r-0001', to_recipe_id: 'r-0002' };
-const plan = { days: [{ day: 0, meals: [{ slot: 'dinner' as const, recipe_id: 'r-0001' }] }] };
+const planEvent = (fields: Partial<PlanEvent> & Pick<PlanEvent, 'event_type' | 'household_id' | 'occurred_at'>) =>
+  experimentEvent(EXPERIMENT, { producer: 'analyst-views-test', ...fields });
 
 /**
  * One plan of one household at `at`: an exposure (unless `exposed` is false),
@@ -142,21 +121,7 @@ const stream = [
 ];
 
 function started(experimentId: string): TopicEvents['experiment.started'] {
-  return {
-    ...bus().bus.event(
-      'experiment.started',
-      {
-        experiment_id: experimentId,
-        control_variant_id: `${experimentId}-control`,
-        treatment_variant_id: `${experimentId}-treatment`,
-        treatment_allocation: 0.5,
-        policy_version_id: 'planner:m:v2',
-        baseline_policy_version_id: 'heuristic-baseline-v1',
-      },
-      experimentId,
-    ),
-    occurred_at: DAY1 + 9 * HOUR_MS,
-  };
+  return { ...bus().bus.event('experiment.started', experimentStarted(experimentId), experimentId), occurred_at: DAY1 + 9 * HOUR_MS };
 }
 
 /** A view's rows as JSON (bigint and double as numbers, dates as YYYY-MM-DD), ordered. */

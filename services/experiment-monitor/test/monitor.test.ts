@@ -5,13 +5,13 @@
  * a check is stored, published and served.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { DLT_HEADER } from '@planner/bus';
-import type { PlanEvent, TopicEvents } from '@planner/schemas';
+import type { PlanEvent } from '@planner/schemas';
 import { eventually } from '../../../scripts/local-lifecycle/eventually.ts';
 import { clientBus, deadLetterHeaders, readTopic } from '../../../scripts/local-lifecycle/lifecycle-services.ts';
 import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
+import { edit, planEvent as experimentEvent, experimentStarted, plan } from './fixtures.ts';
 
 const monitor = serviceUnderTest('experiment-monitor', 'monitor_events', {
   MONITOR_MIN_UNITS_PER_ARM: '3',
@@ -33,31 +33,8 @@ const TREATMENT = `${EXPERIMENT}-treatment`;
 // Two hours ago, on the hour: the experiment has run long enough, and every event falls in one time bucket.
 const T0 = Math.floor(Date.now() / 3_600_000 - 2) * 3_600_000;
 
-function planEvent(fields: Partial<PlanEvent> & Pick<PlanEvent, 'event_type' | 'household_id'>): PlanEvent {
-  return {
-    event_id: randomUUID(),
-    occurred_at: T0 + 60_000,
-    correlation_id: `plan-${fields.household_id}`,
-    producer: 'monitor-test',
-    schema_version: 2,
-    plan_id: `plan-${fields.household_id}`,
-    workflow_type: 'plan_first',
-    mode: null,
-    experiment_id: EXPERIMENT,
-    variant_id: CONTROL,
-    policy_version_id: 'heuristic-baseline-v1',
-    plan: null,
-    edits: [],
-    latency_ms: null,
-    cost_usd: null,
-    hash_version: null,
-    fallback_reason: null,
-    ...fields,
-  };
-}
-
-const edit = { day: 0, slot: 'dinner' as const, from_recipe_id: 'r-0001', to_recipe_id: 'r-0002' };
-const plan = { days: [{ day: 0, meals: [{ slot: 'dinner' as const, recipe_id: 'r-0001' }] }] };
+const planEvent = (fields: Partial<PlanEvent> & Pick<PlanEvent, 'event_type' | 'household_id'>) =>
+  experimentEvent(EXPERIMENT, { occurred_at: T0 + 60_000, ...fields });
 
 /** One household's session: exposure, plan_generated (latency, cost), interventions, outcome with `edits` edits. */
 function session(
@@ -112,14 +89,7 @@ const stream = [
   ...session('hh-t4', TREATMENT, { accepted: false, edits: 2, interventions: 1, latency: 40, cost: 0.002 }),
 ];
 
-const started: Omit<TopicEvents['experiment.started'], 'event_id' | 'occurred_at' | 'correlation_id' | 'producer' | 'schema_version'> = {
-  experiment_id: EXPERIMENT,
-  control_variant_id: CONTROL,
-  treatment_variant_id: TREATMENT,
-  treatment_allocation: 0.5,
-  policy_version_id: 'planner:m:v2',
-  baseline_policy_version_id: 'heuristic-baseline-v1',
-};
+const started = experimentStarted(EXPERIMENT);
 
 interface Bucket {
   variant_id: string;
