@@ -7,7 +7,6 @@
  * replay and the promotion gate run, trains a second model with a recipe that
  * ignores allergies to show the gate refusing it, and prints a report.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
