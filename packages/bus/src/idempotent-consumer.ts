@@ -12,6 +12,11 @@ import type { IncomingMessage, MessageTransport, OutgoingMessage } from './trans
 export interface HandlerContext<DB> {
   /** The transaction the event id is recorded in: write the handler's effects here. */
   trx: Transaction<DB & BusTables>;
+  /**
+   * Scratch space shared by every event of this transaction: a handler may
+   * gather its effects here and let `beforeCommit` write them together.
+   */
+  batch: Map<string, unknown>;
   message: IncomingMessage;
   attempt: number;
 }
@@ -39,6 +44,12 @@ export interface SubscribeOptions<T extends TopicName, DB> {
   fromBeginning?: boolean;
   /** Most messages handled in one transaction (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
+  /**
+   * Called once per transaction after the handler ran for each of its new
+   * events, before the commit: writes what they gathered in `batch`. A failure
+   * counts as the handler's (the events are then handled one at a time).
+   */
+  beforeCommit?: (context: { trx: Transaction<DB & BusTables>; batch: Map<string, unknown> }) => Promise<void>;
   /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
   afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
   onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number }) => void;
@@ -175,20 +186,31 @@ export class IdempotentConsumer<T extends TopicName, DB> {
       returning event_id`.execute(trx);
     const fresh = new Set(claimed.map((row) => row.event_id));
     const outcomes: boolean[] = [];
+    const batch = new Map<string, unknown>();
     for (const item of items) {
       // The same event twice in one batch: only its first occurrence is new.
       const isNew = fresh.delete(item.event.event_id);
-      if (isNew) await this.#handle(trx, item, 1);
+      if (isNew) await this.#handle(trx, item, 1, batch);
       outcomes.push(isNew);
     }
+    await this.#beforeCommit(trx, batch);
     return outcomes;
   }
 
-  async #handle(trx: Transaction<BusTables>, { message, event }: Decoded<T>, attempt: number): Promise<void> {
+  async #handle(trx: Transaction<BusTables>, { message, event }: Decoded<T>, attempt: number, batch: Map<string, unknown>): Promise<void> {
     try {
       await this.#traced(message, () =>
-        this.#options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt }),
+        this.#options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt, batch }),
       );
+    } catch (error) {
+      throw new HandlerFailed('handler failed', { cause: error });
+    }
+  }
+
+  async #beforeCommit(trx: Transaction<BusTables>, batch: Map<string, unknown>): Promise<void> {
+    if (!this.#options.beforeCommit) return;
+    try {
+      await this.#options.beforeCommit({ trx: trx as unknown as Transaction<DB & BusTables>, batch });
     } catch (error) {
       throw new HandlerFailed('handler failed', { cause: error });
     }
@@ -222,7 +244,9 @@ export class IdempotentConsumer<T extends TopicName, DB> {
               .onConflict((oc) => oc.columns(['consumer_group', 'event_id']).doNothing())
               .executeTakeFirst();
             if (inserted.numInsertedOrUpdatedRows === 0n) return 'duplicate' as const;
-            await this.#handle(trx, item, attempt);
+            const batch = new Map<string, unknown>();
+            await this.#handle(trx, item, attempt, batch);
+            await this.#beforeCommit(trx, batch);
             return 'processed' as const;
           }),
         );

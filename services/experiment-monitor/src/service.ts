@@ -1,7 +1,7 @@
 import { PollingLoop, ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import type { MonitorConfig } from './config.ts';
-import { expEventsHandler } from './handlers/exp-events.ts';
+import { expEventsHandler, writeGatheredEffects } from './handlers/exp-events.ts';
 import { experimentRamped, experimentRolledBack, experimentStarted } from './handlers/experiment-lifecycle.ts';
 import { MonitorMetrics } from './monitor-metrics.ts';
 import { monitorRoutes } from './routes.ts';
@@ -45,6 +45,7 @@ export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS
       unknownSince: new Map(),
       variants: new Map(),
     }),
+    beforeCommit: writeGatheredEffects,
     afterCommit: (_event, { duplicate }) => {
       if (duplicate || ++sinceCheck < config.checkEveryEvents) return;
       sinceCheck = 0;

@@ -95,7 +95,9 @@ function replayCompleted(replayId: string, policyVersionId: string): ReplayCompl
 async function judge(event: ReplayCompleted) {
   const message = { topic: 'replay.completed', partition: 0, offset: '0', timestamp: '0', key: null, value: null, headers: {} };
   const last = (await db.selectFrom('exp.outbox').select(sql<number>`coalesce(max(id), 0)`.as('id')).executeTakeFirstOrThrow()).id;
-  await db.transaction().execute((trx) => handle(event, { trx, message, attempt: 1 } satisfies HandlerContext<GateTables>));
+  await db
+    .transaction()
+    .execute((trx) => handle(event, { trx, message, attempt: 1, batch: new Map() } satisfies HandlerContext<GateTables>));
   const staged = await db.selectFrom('exp.outbox').select(['topic', 'payload']).where('id', '>', last).orderBy('id').execute();
   return staged.map((m) => ({ topic: m.topic, event: bus.registry.decode(m.topic, m.payload).value }));
 }
