@@ -89,6 +89,19 @@ export class ConfigReader {
     return value as T;
   }
 
+  /** `true` or `false`. */
+  boolean(name: string, fallback?: boolean): boolean {
+    const raw = this.#raw(name);
+    if (raw === undefined) return this.#missing(name, fallback);
+    if (raw !== 'true' && raw !== 'false') this.#problems.push(`${name} must be true or false, got '${raw}'`);
+    return raw === 'true';
+  }
+
+  /** A problem found by the caller's own check of a value (the message names the variable). */
+  problem(message: string): void {
+    this.#problems.push(message);
+  }
+
   done(): void {
     if (this.#problems.length > 0) throw new ConfigError('CONFIG_INVALID', `invalid configuration: ${this.#problems.join('; ')}`);
   }

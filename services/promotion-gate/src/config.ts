@@ -1,9 +1,11 @@
 import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
 import { type GateConfig, readGateConfig } from './gate-config.ts';
+import { type RampConfig, readRampConfig } from './ramp-config.ts';
 
 export interface PromotionGateConfig {
   common: CommonConfig;
   gate: GateConfig;
+  ramp: RampConfig;
   /** The policy whose first active version is the heuristic baseline. */
   policyId: string;
   /** How long a replica serves an active document before reading it again (ASSIGNMENT_CACHE_MS): the most a change can lag. */
@@ -15,6 +17,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PromotionGateC
   const config = {
     common: readCommonConfig(reader, 8085),
     gate: readGateConfig(reader),
+    ramp: readRampConfig(reader),
     policyId: reader.string('POLICY_ID', 'planner'),
     assignmentCacheMs: reader.int('ASSIGNMENT_CACHE_MS', 1000, { min: 0, max: 60_000 }),
   };

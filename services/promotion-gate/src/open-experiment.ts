@@ -53,24 +53,25 @@ export async function openExperiment(trx: Transaction<GateTables>, pass: GatePas
       'c.policy_version_id as baseline',
     ])
     .where('t.policy_version_id', '=', pass.policyVersionId)
-    .where('e.status', 'in', ['queued', 'running'])
+    .where('e.status', 'in', ['queued', 'running', 'paused'])
     .executeTakeFirst();
   if (existing) {
     return {
       opened: false,
       experimentId: existing.experiment_id,
-      status: existing.status as 'running' | 'queued',
+      status: existing.status === 'queued' ? 'queued' : 'running',
       controlVariantId: existing.control,
       treatmentVariantId: existing.treatment,
       baselinePolicyVersionId: existing.baseline,
       treatmentAllocation: existing.allocation,
     };
   }
+  // A paused experiment still holds the policy's slot (it resumes with its evidence).
   const running = await trx
     .selectFrom('exp.experiments')
     .select('experiment_id')
     .where('policy_id', '=', pass.policyId)
-    .where('status', '=', 'running')
+    .where('status', 'in', ['running', 'paused'])
     .executeTakeFirst();
   const status = running ? 'queued' : 'running';
   const controlVariantId = `${pass.experimentId}-control`;

@@ -227,11 +227,11 @@ test('a second running experiment for the same policy is refused; a queued one i
   ]);
   const second = { id: 'second-running-e2', policyId: p.policyId, decisionId: 'second-running-passed-v4' };
   const variants = [control(p.baseline, 0.95), treatment('second-running:v4', 0.05)];
-  await assert.rejects(experiment(db, second, variants), refusedBy('one_running_experiment_per_policy', '23505'));
+  await assert.rejects(experiment(db, second, variants), refusedBy('one_live_experiment_per_policy', '23505'));
   await experiment(db, { ...second, status: 'queued' }, variants);
   await assert.rejects(
     db.updateTable('exp.experiments').set({ status: 'running' }).where('experiment_id', '=', second.id).execute(),
-    refusedBy('one_running_experiment_per_policy', '23505'),
+    refusedBy('one_live_experiment_per_policy', '23505'),
     'nor can it start while the first runs',
   );
 });
