@@ -2,14 +2,21 @@ import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
 import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import type { RegistrySyncConfig } from './config.ts';
+import { experimentRolledBackHandler } from './handlers/experiment-rolled-back.ts';
 import { gatePassedHandler } from './handlers/gate-passed.ts';
+import { modelPromotedHandler } from './handlers/model-promoted.ts';
 import { trainingCompletedHandler } from './handlers/training-completed.ts';
 import { OutsideRegistrations } from './outside-registrations.ts';
 import { registryRoutes } from './routes.ts';
 import { type RegistryTables, registryMigrations } from './tables.ts';
 
 export const SERVICE_NAME = 'registry-sync';
-export const GROUPS = { trainingCompleted: `${SERVICE_NAME}.training-completed`, gatePassed: `${SERVICE_NAME}.gate-passed` } as const;
+export const GROUPS = {
+  trainingCompleted: `${SERVICE_NAME}.training-completed`,
+  gatePassed: `${SERVICE_NAME}.gate-passed`,
+  modelPromoted: `${SERVICE_NAME}.model-promoted`,
+  experimentRolledBack: `${SERVICE_NAME}.experiment-rolled-back`,
+} as const;
 
 export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
@@ -25,6 +32,20 @@ export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.
   });
   // Setting a tag twice is harmless, so a redelivered gate.passed needs no bookkeeping.
   runtime.subscribe({ groupId: GROUPS.gatePassed, topic: 'gate.passed', maxBatchSize: 1, handler: gatePassedHandler({ mlflow }) });
+  // Seed §6.3: promotion moves the production alias and retires the version it replaces; a rollback tags the candidate.
+  // Both set the same values when redelivered; each event's MLflow calls get a transaction of their own.
+  runtime.subscribe({
+    groupId: GROUPS.modelPromoted,
+    topic: 'model.promoted',
+    maxBatchSize: 1,
+    handler: modelPromotedHandler({ mlflow, productionAlias: config.productionAlias, logger: runtime.logger }),
+  });
+  runtime.subscribe({
+    groupId: GROUPS.experimentRolledBack,
+    topic: 'experiment.rolled_back',
+    maxBatchSize: 1,
+    handler: experimentRolledBackHandler({ mlflow, logger: runtime.logger }),
+  });
   if (config.pollSeconds > 0) {
     runtime.addWorker(
       new OutsideRegistrations({
