@@ -1,18 +1,25 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { createLineageFacts, type LineageTables } from './lineage/lineage-tables.ts';
 
 type Json<T> = ColumnType<T, string, string>;
 
-export type PolicyStatus = 'registered' | 'candidate' | 'rejected' | 'active' | 'retired';
+export type PolicyStatus = 'registered' | 'candidate' | 'rejected' | 'active' | 'retired' | 'rolled_back';
 
-/** Queued: its gate passed while another experiment of the policy was running; it starts when that one ends (decision 0010). */
-export type ExperimentStatus = 'queued' | 'running' | 'stopped';
+/**
+ * Queued: its gate passed while another experiment of the policy was live; it starts when that one ends (decision 0010).
+ * Paused: an operator stopped its traffic for a while; everyone gets production, and it still holds the policy's slot.
+ */
+export type ExperimentStatus = 'queued' | 'running' | 'paused' | 'stopped';
+
+/** What an online decision did to an experiment (decision 0015). */
+export type OnlineDecisionKind = 'ramp' | 'rollback' | 'promote' | 'pause' | 'resume' | 'abort' | 'approve' | 'start';
 
 /** The largest share of traffic a first experiment may give a candidate (seed §6.2); the database enforces it too. */
 export const MAX_TREATMENT_ALLOCATION = 0.1;
 
-export interface GateTables {
+export interface GateTables extends LineageTables {
   /** Seed §5.1: the link between a model artefact and the experiment system. */
   'exp.policy_versions': {
     policy_version_id: string;
@@ -42,6 +49,25 @@ export interface GateTables {
     policy_version_id: string;
     role: 'control' | 'treatment';
     allocation: number;
+  };
+  /** Every change to a live experiment, with what it relied on: a check's evidence, or an operator and a reason. */
+  'exp.online_decisions': {
+    decision_id: string;
+    experiment_id: string;
+    kind: OnlineDecisionKind;
+    from_allocation: number;
+    to_allocation: number;
+    /** The experiment.checked that triggered it; null for an operator's action. */
+    check_id: string | null;
+    check_status: string | null;
+    evidence: Json<unknown>;
+    config_version: string;
+    /** Who: 'promotion-gate' for automatic decisions, the operator otherwise. */
+    actor: string;
+    reason: string;
+    /** The transaction that wrote it: the allocation guard accepts a growth only from a ramp of the same transaction. */
+    txid: Generated<string>;
+    created_at: Generated<Date>;
   };
   'exp.gate_decisions': {
     decision_id: string;
@@ -201,4 +227,69 @@ export const gateMigrations: Record<string, Migration> = {
         deferrable initially deferred for each row execute function exp.experiment_allocation_holds()`.execute(db);
     },
   },
+  // Issue 12, decision 0015: online decisions, and the allocation guard that replaces the fixed 10% cap.
+  '0003-online-decisions': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table exp.policy_versions drop constraint policy_versions_status_check`.execute(db);
+      await sql`
+        alter table exp.policy_versions add constraint policy_version_status_known
+          check (status in ('registered', 'candidate', 'rejected', 'active', 'retired', 'rolled_back'))`.execute(db);
+      await sql`alter table exp.experiments drop constraint experiment_status_known`.execute(db);
+      await sql`
+        alter table exp.experiments add constraint experiment_status_known check (status in ('queued', 'running', 'paused', 'stopped'))`.execute(
+        db,
+      );
+      // A paused experiment still holds its policy's slot: one live (running or paused) experiment per policy.
+      await sql`drop index exp.one_running_experiment_per_policy`.execute(db);
+      await sql`create unique index one_live_experiment_per_policy on exp.experiments (policy_id) where status in ('running', 'paused')`.execute(
+        db,
+      );
+      await sql`
+        create table exp.online_decisions (
+          decision_id text primary key,
+          experiment_id text not null references exp.experiments,
+          kind text not null check (kind in ('ramp', 'rollback', 'promote', 'pause', 'resume', 'abort', 'approve', 'start')),
+          from_allocation double precision not null,
+          to_allocation double precision not null,
+          check_id text,
+          check_status text,
+          evidence jsonb not null,
+          config_version text not null,
+          actor text not null,
+          reason text not null,
+          txid bigint not null default txid_current(),
+          created_at timestamptz not null default now(),
+          -- One decision per check: a check redelivered, or read again after a crash, decides nothing new.
+          unique (experiment_id, check_id)
+        )`.execute(db);
+      await sql`create index online_decisions_by_experiment on exp.online_decisions (experiment_id, created_at)`.execute(db);
+      // Seed §6.2 as the database sees it: a treatment starts at (0, 10%] and grows only through a ramp decision
+      // recorded in the same transaction; it may always shrink (a rollback).
+      await sql`alter table exp.variants drop constraint treatment_at_most_ten_percent`.execute(db);
+      await sql`
+        create function exp.treatment_allocation_guard() returns trigger language plpgsql as $$
+        begin
+          if new.role <> 'treatment' then
+            return new;
+          end if;
+          if tg_op = 'INSERT' and not (new.allocation > 0 and new.allocation <= ${sql.lit(MAX_TREATMENT_ALLOCATION)}) then
+            raise exception 'a treatment starts at more than 0 and at most % of traffic, not %', ${sql.lit(MAX_TREATMENT_ALLOCATION)}, new.allocation
+              using errcode = 'check_violation', schema = 'exp', table = 'variants', constraint = 'treatment_at_most_ten_percent';
+          end if;
+          if tg_op = 'UPDATE' and new.allocation > old.allocation and not exists (
+            select 1 from exp.online_decisions d
+            where d.experiment_id = new.experiment_id and d.kind = 'ramp' and d.to_allocation = new.allocation and d.txid = txid_current()
+          ) then
+            raise exception 'the treatment of experiment % grows from % to % without a ramp decision', new.experiment_id, old.allocation, new.allocation
+              using errcode = 'check_violation', schema = 'exp', table = 'variants', constraint = 'allocation_grows_only_by_a_ramp_decision';
+          end if;
+          return new;
+        end $$`.execute(db);
+      await sql`
+        create trigger treatment_allocation_guard before insert or update on exp.variants
+        for each row execute function exp.treatment_allocation_guard()`.execute(db);
+    },
+  },
+  // Lineage: the upstream facts the gate learns from events (dataset, training, registration, replay).
+  '0004-lineage': { up: createLineageFacts },
 };

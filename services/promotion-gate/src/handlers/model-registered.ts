@@ -2,6 +2,7 @@ import type { HandlerContext } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
 import type { ModelRegistered } from '@planner/schemas';
 import { sql } from 'kysely';
+import { recordModelRegistered } from '../lineage/lineage-handlers.ts';
 import type { GateTables } from '../tables.ts';
 
 /** What a new policy version serves with until an experiment says otherwise. */
@@ -26,4 +27,5 @@ export async function createPolicyVersion(event: ModelRegistered, { trx }: Handl
     })
     .onConflict((oc) => oc.column('policy_version_id').doNothing())
     .execute();
+  await recordModelRegistered(trx, event);
 }

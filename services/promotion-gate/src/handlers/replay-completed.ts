@@ -5,6 +5,7 @@ import type { ReplayCompleted, RuleOutcome } from '@planner/schemas';
 import { sql, type Transaction } from 'kysely';
 import { configVersion, type GateConfig } from '../gate-config.ts';
 import { evaluateRules, type PairedResult } from '../gate-rules.ts';
+import { recordReplayCompleted } from '../lineage/lineage-handlers.ts';
 import { openExperiment } from '../open-experiment.ts';
 import type { GateTables } from '../tables.ts';
 
@@ -42,6 +43,7 @@ const idOf = (prefix: string, ...parts: string[]) => `${prefix}-${createHash('sh
 export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig }) {
   const version = configVersion(deps.config);
   return async (event: ReplayCompleted, { trx }: HandlerContext<GateTables>): Promise<void> => {
+    await recordReplayCompleted(trx, event);
     const decided = await trx
       .selectFrom('exp.gate_decisions')
       .select('decision_id')
