@@ -1,36 +1,42 @@
 /**
  * The README's main command (`./lifecycle demo`): the whole lifecycle on the
- * local stack, through Kafka. Brings up the stack, starts the five services
- * in a fresh environment (its own database and Kafka namespace, so the demo
- * can run again), publishes a synthetic world as an upstream service would,
- * requests a dataset version, lets auto-training, registration, the sharded
- * replay and the promotion gate run, trains a second model with a recipe that
- * ignores allergies to show the gate refusing it, and prints a report.
+ * local stack, through Kafka (seed §7). Brings up the stack, starts the six
+ * services in a fresh environment (its own database and Kafka namespace, so
+ * the demo can run again) and publishes a synthetic world as an upstream
+ * service would. Then:
+ * - model 1 is trained, passes the offline gate, serves live traffic
+ *   (`./lifecycle traffic`), ramps step by step on the monitor's checks and is
+ *   promoted: the MLflow alias `production` moves to it;
+ * - model 2, trained with a recipe blind to allergies, is rejected offline;
+ * - model 3 passes offline, but its serving is degraded (`--degrade-treatment`:
+ *   an online-only defect) and the gate rolls it back by itself, with the reason;
+ * - a dataset over the new traffic trains model 4, replayed against the new
+ *   production model.
+ * The report ends with each model's lineage.
  */
 import { parseArgs } from 'node:util';
+import { policyVersionIdOf } from '@planner/domain';
 import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
 import pg from 'pg';
-import { GROUPS as MONITOR_GROUPS } from '../services/experiment-monitor/src/service.ts';
 import { eventually } from './local-lifecycle/eventually.ts';
 import { isolatedLifecycle, removeIdleEnvironments } from './local-lifecycle/isolated-lifecycle.ts';
 import {
   clientBus,
-  groupCaughtUp,
   publishSyntheticWorld,
   type RunningService,
   readTopic,
   type ServiceName,
   startService,
 } from './local-lifecycle/lifecycle-services.ts';
-import { runTraffic } from './local-lifecycle/traffic-process.ts';
+import { startTraffic } from './local-lifecycle/traffic-process.ts';
 
 const { values } = parseArgs({
   options: {
     households: { type: 'string', default: '800' },
     weeks: { type: 'string', default: '6' },
-    'traffic-households': { type: 'string', default: '4000' },
+    'traffic-rps': { type: 'string', default: '400' },
   },
 });
 const config = loadStackConfig();
@@ -61,6 +67,11 @@ function progress(label: string) {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number) => x.toFixed(4);
 
+function passedOrThrow(decision: TopicEvents['gate.passed'] | TopicEvents['gate.rejected'], label: string): TopicEvents['gate.passed'] {
+  if (!('experiment_id' in decision)) throw new Error(`${label} was rejected offline: ${JSON.stringify(decision.rules)}`);
+  return decision;
+}
+
 async function main(): Promise<void> {
   console.log('== local stack');
   // A stack that already answers (started from another checkout, or your own servers) is used as it is.
@@ -75,11 +86,18 @@ async function main(): Promise<void> {
   const life = await isolatedLifecycle(config, 'demo');
   const env = {
     ...life.env,
-    // The demo's experiment runs minutes, not the hour a real one waits before its first verdict.
-    MONITOR_MIN_DURATION_SECONDS: '0',
     OBJECT_STORE_URL: `s3://${config.s3.bucket}/${life.id}`,
     TRAINING_AUTO_MODELS: 'planner',
     REGISTRY_POLL_SECONDS: '0',
+    // The demo's experiments run seconds, not the days a real one runs: small samples, short dwell, frequent checks.
+    MONITOR_MIN_DURATION_SECONDS: '0',
+    MONITOR_MIN_UNITS_PER_ARM: '50',
+    MONITOR_CHECK_INTERVAL_SECONDS: '2',
+    MONITOR_SRM_GRACE_SECONDS: '3',
+    GATE_RAMP_MIN_DWELL_SECONDS: '3',
+    GATE_RAMP_MIN_UNITS_PER_ARM: '50',
+    // Seed §6.3's "meets thresholds": at 100%, a healthy check (nothing worse) promotes.
+    GATE_PROMOTE_ON: 'healthy',
   };
   step(`environment ${life.id}: database ${life.id}, Kafka namespace '${life.namespace}'`);
   const services: Partial<Record<ServiceName, RunningService>> = {};
@@ -97,6 +115,7 @@ async function main(): Promise<void> {
   const client = clientBus(life.env, 'demo-upstream');
   const db = new pg.Pool({ connectionString: life.databaseUrl, max: 2 });
   const mlflow = new MlflowClient({ trackingUri: config.mlflow.trackingUri });
+  const modelName = life.env.REGISTERED_MODEL_NAME as string;
   const call = async (service: ServiceName, path: string, body?: unknown) => {
     const response = await fetch(`${services[service]?.address}${path}`, {
       method: body ? 'POST' : 'GET',
@@ -105,6 +124,128 @@ async function main(): Promise<void> {
     });
     if (response.status >= 300) throw new Error(`${service} ${path} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as Record<string, unknown>;
+  };
+  const gateText = async (path: string) => (await fetch(`${services['promotion-gate']?.address}${path}`)).text();
+
+  const datasetReady = async (version: string) => {
+    const dataset = await eventually(
+      `dataset ${version}`,
+      async () => {
+        // 404 until the dataset-builder has consumed the request from dataset.requested.
+        const response = await fetch(`${services['dataset-builder']?.address}/v1/datasets/${version}`);
+        if (response.status === 404) return undefined;
+        const d = (await response.json()) as Record<string, unknown>;
+        if (d.status === 'failed') throw new Error(`dataset build failed: ${d.error}`);
+        return d.status === 'ready' ? d : undefined;
+      },
+      300_000,
+    );
+    const split = dataset.split_counts as Record<string, number>;
+    step(
+      `dataset ${dataset.dataset_version}: ${dataset.row_count} rows (train ${split.train}, validation ${split.validation}, evaluation ${split.evaluation}) at ${dataset.location}`,
+    );
+    return dataset;
+  };
+
+  /** The next model.registered after `known` versions, with its training shown as it runs. */
+  const nextModel = async (label: string, known: number) => {
+    const training = progress(`training ${label}`);
+    const registered = await eventually(
+      `model version ${known + 1}`,
+      async () => {
+        const [j] = (await (await fetch(`${services['trainer-dispatcher']?.address}/v1/training-jobs`)).json()) as Record<
+          string,
+          unknown
+        >[];
+        const epoch = /epoch (\d+)\/(\d+)/.exec(
+          String(j?.log_tail ?? '')
+            .split('\n')
+            .reverse()
+            .find((l) => l.includes('epoch')) ?? '',
+        );
+        if (epoch) training.update(Number(epoch[1]), Number(epoch[2]), 'epochs');
+        if (j?.status === 'failed') throw new Error(`training failed: ${j.error_message}\n${j.log_tail}`);
+        // Partitions keep no order between them: the version number tells which registration is the next.
+        return (await readTopic(client.transport, 'model.registered')).find((m) => m.event.model_version === String(known + 1));
+      },
+      600_000,
+    );
+    training.end();
+    step(`registered ${registered.event.model_uri} (run ${registered.event.run_id})`);
+    return registered.event;
+  };
+
+  /** The replay of a registered model and the gate's offline decision on it. */
+  const decide = async (model: TopicEvents['model.registered']) => {
+    const replays = progress(`replaying model ${model.model_version}`);
+    const completed = await eventually(
+      `the replay of model ${model.model_version}`,
+      async () => {
+        const [replay] = (
+          (await (await fetch(`${services['replay-evaluator']?.address}/v1/replays`)).json()) as Record<string, unknown>[]
+        ).filter((r) => (r.candidate as { model_version: string }).model_version === model.model_version);
+        if (replay) replays.update(Number(replay.shards_done), Number(replay.shard_count), 'shards');
+        return replay?.status === 'completed' ? replay : undefined;
+      },
+      600_000,
+    );
+    replays.end();
+    const decision = await eventually(
+      `the gate decision on model ${model.model_version}`,
+      async () =>
+        [...(await readTopic(client.transport, 'gate.passed')), ...(await readTopic(client.transport, 'gate.rejected'))].find(
+          (m) => m.event.replay_id === completed.replay_id,
+        )?.event,
+      120_000,
+    );
+    const baseline = (completed.baseline as { policy_version_id: string }).policy_version_id;
+    const passed = 'experiment_id' in decision;
+    step(`model ${model.model_version} vs ${baseline}: ${passed ? 'PASSED offline' : 'REJECTED offline'} (${decision.decision_id})`);
+    return { completed, decision, baseline };
+  };
+
+  /**
+   * Serves live traffic on an experiment until the gate ends it (promotion or
+   * rollback), showing each online decision as it is made.
+   */
+  const serveUntilDecided = async (experimentId: string, extra: string[] = []) => {
+    const traffic = startTraffic(
+      [
+        ...['--gate', String(services['promotion-gate']?.address), '--households', '200000', '--weeks', '1'],
+        ...['--rps', String(values['traffic-rps']), '--seed', '7', '--refresh-ms', '200', ...extra],
+      ],
+      env,
+    );
+    const shown = new Set<string>();
+    try {
+      return await eventually(
+        `the end of experiment ${experimentId}`,
+        async () => {
+          const decisions = (await call('promotion-gate', `/v1/experiments/${experimentId}/decisions`)) as unknown as {
+            decision_id: string;
+            kind: string;
+            from_allocation: number;
+            to_allocation: number;
+            check_status: string | null;
+            reason: string;
+          }[];
+          for (const d of decisions) {
+            if (shown.has(d.decision_id)) continue;
+            shown.add(d.decision_id);
+            step(
+              `  ${d.kind.padEnd(8)} ${pct(d.from_allocation)} → ${pct(d.to_allocation)}  on a ${d.check_status ?? 'manual'} check: ${d.reason.slice(0, 140)}`,
+            );
+          }
+          return decisions.find((d) => d.kind === 'promote' || d.kind === 'rollback' || d.kind === 'abort');
+        },
+        300_000,
+      );
+    } finally {
+      traffic.stop();
+      const out = await traffic.done;
+      const served = /([\d,]+) requests, ([\d,]+) events published/.exec(out);
+      if (served) step(`  traffic stopped: ${served[1]} plan requests, ${served[2]} events`);
+    }
   };
 
   try {
@@ -125,6 +266,7 @@ async function main(): Promise<void> {
     );
     ingest.end();
 
+    console.log('\n== model 1: offline gate, live experiment, ramp, promotion');
     const requested = await call('dataset-builder', '/v1/datasets', {
       model_name: 'planner',
       window_start: '2026-01-01T00:00:00Z',
@@ -132,193 +274,91 @@ async function main(): Promise<void> {
       dataset_date: '2026-03-01',
     });
     step(`requested dataset ${requested.dataset_version}`);
-    const dataset = await eventually(
-      'the dataset',
-      async () => {
-        // 404 until the dataset-builder has consumed the request from dataset.requested.
-        const response = await fetch(`${services['dataset-builder']?.address}/v1/datasets/${requested.dataset_version}`);
-        if (response.status === 404) return undefined;
-        const d = (await response.json()) as Record<string, unknown>;
-        if (d.status === 'failed') throw new Error(`dataset build failed: ${d.error}`);
-        return d.status === 'ready' ? d : undefined;
-      },
-      300_000,
-    );
-    const split = dataset.split_counts as Record<string, number>;
-    step(
-      `dataset ${dataset.dataset_version}: ${dataset.row_count} rows (train ${split.train}, validation ${split.validation}, evaluation ${split.evaluation}) at ${dataset.location}`,
-    );
+    const dataset = await datasetReady(requested.dataset_version as string);
+    const model1 = await nextModel('planner-ranker@1', 0);
+    const offline1 = await decide(model1);
+    const pass1 = passedOrThrow(offline1.decision, 'model 1');
+    step(`experiment ${pass1.experiment_id} at ${pct(pass1.treatment_allocation)}: serving live traffic`);
+    const end1 = await serveUntilDecided(pass1.experiment_id);
+    if (end1.kind !== 'promote') throw new Error(`model 1 was not promoted: ${end1.kind}: ${end1.reason}`);
+    const production = await eventually('the MLflow alias production on model 1', async () => {
+      const version = await mlflow.getModelVersionByAlias(modelName, 'production').catch(() => undefined);
+      return version?.version === model1.model_version ? version : undefined;
+    });
+    step(`promoted: MLflow alias production → models:/${modelName}/${production.version} (tag stage=${production.tags.stage})`);
 
-    const training = progress('training planner-ranker@1');
-    const job = await eventually(
-      'the training job',
-      async () => {
-        const [j] = (await (await fetch(`${services['trainer-dispatcher']?.address}/v1/training-jobs`)).json()) as Record<
-          string,
-          unknown
-        >[];
-        const epoch = /epoch (\d+)\/(\d+)/.exec(
-          String(j?.log_tail ?? '')
-            .split('\n')
-            .reverse()
-            .find((l) => l.includes('epoch')) ?? '',
-        );
-        if (epoch) training.update(Number(epoch[1]), Number(epoch[2]), 'epochs');
-        if (j?.status === 'failed') throw new Error(`training failed: ${j.error_message}\n${j.log_tail}`);
-        return j?.status === 'succeeded' ? j : undefined;
-      },
-      600_000,
-    );
-    training.end();
-    step(`training job ${job.job_id} succeeded: MLflow run ${job.mlflow_run_id}`);
-
-    const decide = async (label: string, model: TopicEvents['model.registered']) => {
-      const replays = progress(`replaying ${label}`);
-      const completed = await eventually(
-        `the replay of ${label}`,
-        async () => {
-          const [replay] = (
-            (await (await fetch(`${services['replay-evaluator']?.address}/v1/replays`)).json()) as Record<string, unknown>[]
-          ).filter((r) => (r.candidate as { model_version: string }).model_version === model.model_version);
-          if (replay) replays.update(Number(replay.shards_done), Number(replay.shard_count), 'shards');
-          return replay?.status === 'completed' ? replay : undefined;
-        },
-        600_000,
-      );
-      replays.end();
-      const decision = await eventually(
-        `the gate decision on ${label}`,
-        async () => {
-          const found = [
-            ...(await readTopic(client.transport, 'gate.passed')),
-            ...(await readTopic(client.transport, 'gate.rejected')),
-          ].find((m) => m.event.replay_id === completed.replay_id);
-          return found?.event;
-        },
-        120_000,
-      );
-      return { completed, decision };
-    };
-
-    const first = await eventually('model.registered', async () => (await readTopic(client.transport, 'model.registered'))[0], 120_000);
-    step(`registered ${first.event.model_uri} (run ${first.event.run_id})`);
-    const good = await decide(`model version ${first.event.model_version}`, first.event);
-
-    // Live traffic on the experiment the gate just opened, as the product's planner API would serve it.
-    let traffic = '';
-    let monitorCheck:
-      | {
-          status: string;
-          reasons: string[];
-          srm_p_value: number | null;
-          primary: { estimate: number; lower: number; upper: number } | null;
-        }
-      | undefined;
-    if ('experiment_id' in good.decision) {
-      step(
-        `serving ${values['traffic-households']} households' weekly plans on experiment ${good.decision.experiment_id} (./lifecycle traffic)`,
-      );
-      const out = await runTraffic(
-        [
-          ...['--gate', String(services['promotion-gate']?.address), '--households', String(values['traffic-households'])],
-          ...['--weeks', '1', '--rps', '0', '--seed', '7'],
-        ],
-        env,
-      );
-      traffic = out.slice(out.indexOf('\nvariant')).trim();
-      // The monitor checks the experiment once it has read every event of the traffic.
-      await eventually(
-        'the monitor to read the traffic',
-        async () => {
-          return (await groupCaughtUp(client.transport, MONITOR_GROUPS.events, 'exp.events')) ? true : undefined;
-        },
-        300_000,
-      );
-      const checked = await call('experiment-monitor', `/v1/experiments/${good.decision.experiment_id}/checks`, {});
-      monitorCheck = checked.evidence as typeof monitorCheck;
-    }
-
+    console.log('\n== model 2: a recipe blind to allergies');
     await call('trainer-dispatcher', '/v1/training-jobs', {
       dataset_version: dataset.dataset_version,
       recipe_id: 'planner-ranker-ignores-allergies@1',
     });
-    step('training planner-ranker-ignores-allergies@1, a recipe blind to allergies, to show the gate refusing it');
-    const second = await eventually(
-      'the second model.registered',
-      async () => (await readTopic(client.transport, 'model.registered')).find((m) => m.event.model_version !== first.event.model_version),
-      600_000,
+    const model2 = await nextModel('planner-ranker-ignores-allergies@1', 1);
+    const offline2 = await decide(model2);
+
+    console.log('\n== model 3: passes offline, worse online');
+    await call('trainer-dispatcher', '/v1/training-jobs', { dataset_version: dataset.dataset_version, recipe_id: 'planner-ranker@1' });
+    const model3 = await nextModel('planner-ranker@1 again', 2);
+    const offline3 = await decide(model3);
+    const pass3 = passedOrThrow(offline3.decision, 'model 3');
+    step(`experiment ${pass3.experiment_id}: its serving is degraded (--degrade-treatment 0.7), which no offline replay sees`);
+    const end3 = await serveUntilDecided(pass3.experiment_id, ['--degrade-treatment', '0.7']);
+    if (end3.kind !== 'rollback') throw new Error(`model 3 was not rolled back: ${end3.kind}`);
+    const rolledBack = await eventually('the MLflow tag stage=rolled_back on model 3', async () => {
+      const version = await mlflow.getModelVersion(modelName, model3.model_version);
+      return version.tags.stage === 'rolled_back' ? version : undefined;
+    });
+    step(
+      `rolled back automatically; MLflow version ${model3.model_version} tagged stage=rolled_back: ${rolledBack.tags.rollback_reason?.slice(0, 120)}`,
     );
-    step(`registered ${second.event.model_uri}`);
-    const broken = await decide(`model version ${second.event.model_version}`, second.event);
+
+    console.log('\n== the loop: the next dataset from the new traffic, the next model against the new production');
+    const windowStart = (await db.query(`select min(occurred_at) as t from exp.events where producer = 'planner-traffic'`)).rows[0]
+      .t as Date;
+    const next = await call('dataset-builder', '/v1/datasets', {
+      model_name: 'planner',
+      window_start: new Date(windowStart.getTime() - 1000).toISOString(),
+      window_end: new Date(Date.now() + 1000).toISOString(),
+      dataset_date: new Date().toISOString().slice(0, 10),
+    });
+    step(`requested dataset ${next.dataset_version} over the live traffic`);
+    await datasetReady(next.dataset_version as string);
+    const model4 = await nextModel('planner-ranker@1 on live traffic', 3);
+    const offline4 = await decide(model4);
 
     console.log('\n== report');
-    console.log(`dataset version   ${dataset.dataset_version}  digest ${String(dataset.digest).slice(0, 16)}…  ${dataset.location}`);
-    const run = await mlflow.getRun(String(job.mlflow_run_id));
+    const run = await mlflow.getRun(model1.run_id);
     console.log(`training run      ${config.mlflow.trackingUri}/#/experiments/${run.info.experimentId}/runs/${run.info.runId}`);
-    console.log(`model version     ${first.event.model_uri}`);
-    for (const [label, result] of [
-      [`model ${first.event.model_version} (planner-ranker@1)`, good],
-      [`model ${second.event.model_version} (ignores allergies)`, broken],
+    console.log(`production        models:/${modelName}/${production.version} (alias production)`);
+    for (const [label, model, offline] of [
+      ['model 1 (planner-ranker@1): promoted', model1, offline1],
+      ['model 2 (ignores allergies): rejected offline', model2, offline2],
+      ['model 3 (degraded online): rolled back', model3, offline3],
+      ['model 4 (trained on live traffic)', model4, offline4],
     ] as const) {
-      const summary = (result.completed.summary ?? {}) as {
-        metrics: Record<
-          string,
-          { candidate: { estimate: number }; baseline: { estimate: number }; difference: { estimate: number; low: number; high: number } }
-        >;
-        offline_score: {
-          candidate: { estimate: number; low: number; high: number };
-          baseline: { estimate: number; low: number; high: number };
-        };
+      const summary = (offline.completed.summary ?? {}) as {
+        offline_score?: { candidate: { estimate: number }; baseline: { estimate: number } };
       };
+      const score = summary.offline_score;
       console.log(
-        `\n${label} vs heuristic baseline on ${result.completed.row_count} evaluation rows (replay ${result.completed.replay_id}, digest ${String(result.completed.results_digest).slice(0, 16)}…)`,
+        `\n${label}: offline score ${score ? `${num(score.candidate.estimate)} vs ${num(score.baseline.estimate)}` : '—'} against ${offline.baseline}`,
       );
-      console.log(`  ${'metric'.padEnd(20)} ${'candidate'.padStart(10)} ${'baseline'.padStart(10)}   difference [95% CI]`);
-      for (const name of [
-        'plan_alignment',
-        'constraint_respect',
-        'edit_rate',
-        'meal_diversity',
-        'leftovers_utility',
-        'latency_ms',
-        'cost_usd',
-      ]) {
-        const m = summary.metrics?.[name];
-        if (!m) continue;
-        console.log(
-          `  ${name.padEnd(20)} ${num(m.candidate.estimate).padStart(10)} ${num(m.baseline.estimate).padStart(10)}   ${num(m.difference.estimate)} [${num(m.difference.low)}, ${num(m.difference.high)}]`,
-        );
-      }
-      const s = summary.offline_score;
-      if (s)
-        console.log(
-          `  ${'offline score'.padEnd(20)} ${num(s.candidate.estimate).padStart(10)} ${num(s.baseline.estimate).padStart(10)}   candidate CI [${num(s.candidate.low)}, ${num(s.candidate.high)}]`,
-        );
-      const decision = result.decision as TopicEvents['gate.passed'] | TopicEvents['gate.rejected'];
-      const passed = 'experiment_id' in decision;
-      console.log(`  decision: ${passed ? 'PASSED' : 'REJECTED'} (${decision.decision_id}, gate config ${decision.config_version})`);
-      for (const rule of decision.rules) console.log(`    ${rule.passed ? 'pass' : 'FAIL'}  ${rule.rule}: ${rule.detail}`);
-      if (passed) {
-        const p = decision as TopicEvents['gate.passed'];
-        console.log(
-          `  experiment ${p.experiment_id}: treatment ${p.treatment_variant_id} → ${p.policy_version_id} at ${pct(p.treatment_allocation)} of traffic`,
-        );
-      }
-    }
-    if (traffic) console.log(`\nlive traffic on the experiment (exp.events, ${life.namespace}exp.events)\n${traffic}`);
-    if (monitorCheck) {
-      const p = monitorCheck.primary;
+      const decision = offline.decision as TopicEvents['gate.passed'] | TopicEvents['gate.rejected'];
       console.log(
-        `\nexperiment-monitor check: ${monitorCheck.status.toUpperCase()}` +
-          (p ? `  acceptance treatment − control ${num(p.estimate)} [${num(p.lower)}, ${num(p.upper)}] (always-valid, CUPED)` : '') +
-          (monitorCheck.srm_p_value === null ? '' : `  SRM p ${monitorCheck.srm_p_value.toFixed(3)}`),
+        `  decision: ${'experiment_id' in decision ? 'PASSED' : 'REJECTED'} (${decision.decision_id}, gate config ${decision.config_version})`,
       );
-      for (const reason of monitorCheck.reasons) console.log(`  ${reason}`);
+      for (const rule of decision.rules) if (!rule.passed) console.log(`    FAIL  ${rule.rule}: ${rule.detail}`);
+      const policyVersionId = policyVersionIdOf('planner', model.model_name, model.model_version);
+      console.log(
+        (await gateText(`/v1/lineage/${encodeURIComponent(policyVersionId)}?format=text`))
+          .split('\n')
+          .map((line) => `  ${line}`)
+          .join('\n'),
+      );
     }
     console.log(`\nMLflow UI:        ${config.mlflow.trackingUri}`);
     console.log(`services' HTTP:   promotion-gate ${services['promotion-gate']?.address}/docs (OpenAPI), stopped when the demo ends`);
     console.log(
-      `data:             database ${life.id}, Kafka namespace '${life.namespace}' (kept for exploring until a later demo; KAFKA_NAMESPACE=${life.namespace} ./lifecycle topics tail gate.passed --from-beginning)`,
+      `data:             database ${life.id}, Kafka namespace '${life.namespace}' (kept for exploring until a later demo; KAFKA_NAMESPACE=${life.namespace} ./lifecycle topics tail experiment.checked --from-beginning)`,
     );
     console.log('stop the stack:   ./lifecycle stack down');
   } finally {

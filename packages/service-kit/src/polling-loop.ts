@@ -19,6 +19,7 @@ export class PollingLoop implements Worker {
   #loop: Promise<void> | undefined;
   #wake: AbortController | undefined;
   #stopping = false;
+  #woken = false;
 
   constructor(options: PollingLoopOptions) {
     this.#options = options;
@@ -34,8 +35,9 @@ export class PollingLoop implements Worker {
     this.#loop ??= this.#run();
   }
 
-  /** Ends the current pause now: work arrived that should not wait for the next round. */
+  /** Ends the current pause now, or skips the next one if a round is running: work arrived that should not wait. */
   wake(): void {
+    this.#woken = true;
     this.#wake?.abort();
   }
 
@@ -49,12 +51,13 @@ export class PollingLoop implements Worker {
   async #run(): Promise<void> {
     while (!this.#stopping) {
       let busy = false;
+      this.#woken = false;
       try {
         busy = await this.#options.step();
       } catch (error) {
         this.#options.onError(error);
       }
-      if (busy || this.#stopping) continue;
+      if (busy || this.#woken || this.#stopping) continue;
       this.#wake = new AbortController();
       await sleep(this.#options.idleMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
     }

@@ -44,7 +44,11 @@ const num = (v: unknown) => Number(v ?? 0);
  * the units (one row per household), the merged latency histogram over the
  * buckets, and each allocation epoch's exposures.
  */
-export async function loadCheckInputs(db: Kysely<MonitorTables>, experimentId: string): Promise<CheckInputs | undefined> {
+export async function loadCheckInputs(
+  db: Kysely<MonitorTables>,
+  experimentId: string,
+  srmGraceSeconds = 0,
+): Promise<CheckInputs | undefined> {
   const experiment = await db.selectFrom('monitor.experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
   if (!experiment) return undefined;
   const units = await sql<Record<string, unknown>>`
@@ -80,8 +84,10 @@ export async function loadCheckInputs(db: Kysely<MonitorTables>, experimentId: s
            count(u.*) filter (where u.variant_id = ${experiment.treatment_variant_id}) as treatment,
            count(u.*) filter (where u.variant_id = ${experiment.control_variant_id}) as control
     from epochs e left join monitor.units u on u.experiment_id = ${experimentId} and u.exposed_at is not null
-      -- An exposure stamped just before the start (clocks differ) belongs to the first epoch.
-      and (e.previous is null or u.exposed_at >= e.effective_at) and (e.until is null or u.exposed_at < e.until)
+      -- An exposure stamped just before the start (clocks differ) belongs to the first epoch; those just after a ramp
+      -- (within the grace, while upstream caches still assign with the old split) belong to none.
+      and (e.previous is null or u.exposed_at >= e.effective_at + make_interval(secs => ${srmGraceSeconds}))
+      and (e.until is null or u.exposed_at < e.until)
     group by e.effective_at, e.treatment_allocation order by e.effective_at`.execute(db);
 
   const variant = (variantId: string, role: 'control' | 'treatment'): VariantInputs => {

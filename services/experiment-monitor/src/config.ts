@@ -25,6 +25,8 @@ export interface MonitorConfig {
   checkEveryEvents: number;
   /** Width of the time buckets metrics are kept in (MONITOR_BUCKET_SECONDS). */
   bucketSeconds: number;
+  /** Exposures this soon after a ramp are left out of the SRM check: assignment caches upstream still serve the old split. */
+  srmGraceSeconds: number;
   /** How long events of an experiment the monitor has not heard of wait for its experiment.started before they are dead-lettered. */
   unknownExperimentWaitSeconds: number;
 }
@@ -47,6 +49,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): MonitorConfig 
     checkIntervalSeconds: reader.int('MONITOR_CHECK_INTERVAL_SECONDS', 60, { min: 1, max: 86_400 }),
     checkEveryEvents: reader.int('MONITOR_CHECK_EVERY_EVENTS', 10_000, { min: 1, max: 100_000_000 }),
     bucketSeconds: reader.int('MONITOR_BUCKET_SECONDS', 3600, { min: 60, max: 7 * 86_400 }),
+    srmGraceSeconds: reader.int('MONITOR_SRM_GRACE_SECONDS', 10, { min: 0, max: 3600 }),
     unknownExperimentWaitSeconds: reader.int('MONITOR_UNKNOWN_EXPERIMENT_WAIT_SECONDS', 60, { min: 0, max: 86_400 }),
   };
   reader.done();

@@ -19,7 +19,7 @@ import type { CheckStatus } from './tables.ts';
 /** What a check judges by: the monitor's configuration of its tests. */
 export type CheckSettings = Pick<
   MonitorConfig,
-  'alpha' | 'tauAcceptance' | 'margins' | 'minUnitsPerArm' | 'minDurationSeconds' | 'maxUnitsPerArm'
+  'alpha' | 'tauAcceptance' | 'margins' | 'minUnitsPerArm' | 'minDurationSeconds' | 'maxUnitsPerArm' | 'srmGraceSeconds'
 >;
 
 /** A check's result, shaped as experiment.checked carries it. */

@@ -23,7 +23,7 @@ export async function checkExperiment(
   experimentId: string,
   nowMs: number = Date.now(),
 ): Promise<CheckEvidence | undefined> {
-  const inputs = await loadCheckInputs(deps.db, experimentId);
+  const inputs = await loadCheckInputs(deps.db, experimentId, deps.settings.srmGraceSeconds);
   if (!inputs) return undefined;
   const evidence = evaluateExperiment(inputs, deps.settings, nowMs);
   const checkId = `check-${randomUUID()}`;

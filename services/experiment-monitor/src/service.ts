@@ -2,7 +2,7 @@ import { PollingLoop, ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import type { MonitorConfig } from './config.ts';
 import { expEventsHandler, writeGatheredEffects } from './handlers/exp-events.ts';
-import { experimentRamped, experimentRolledBack, experimentStarted } from './handlers/experiment-lifecycle.ts';
+import { experimentRamped, experimentRolledBack, experimentStarted, modelPromoted } from './handlers/experiment-lifecycle.ts';
 import { MonitorMetrics } from './monitor-metrics.ts';
 import { monitorRoutes } from './routes.ts';
 import { type CheckDeps, checkRunningExperiments } from './run-checks.ts';
@@ -14,6 +14,7 @@ export const GROUPS = {
   started: `${SERVICE_NAME}.experiment-started`,
   ramped: `${SERVICE_NAME}.experiment-ramped`,
   rolledBack: `${SERVICE_NAME}.experiment-rolled-back`,
+  promoted: `${SERVICE_NAME}.model-promoted`,
 } as const;
 
 export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS.ProcessEnv = process.env, logger?: Logger) {
@@ -55,6 +56,7 @@ export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS
   runtime.subscribe({ groupId: GROUPS.started, topic: 'experiment.started', handler: experimentStarted });
   runtime.subscribe({ groupId: GROUPS.ramped, topic: 'experiment.ramped', handler: experimentRamped });
   runtime.subscribe({ groupId: GROUPS.rolledBack, topic: 'experiment.rolled_back', handler: experimentRolledBack });
+  runtime.subscribe({ groupId: GROUPS.promoted, topic: 'model.promoted', handler: modelPromoted });
   const app = await runtime.app();
   monitorRoutes(app, deps);
   const address = await runtime.start();

@@ -16,7 +16,7 @@ export interface MonitorTables {
     policy_version_id: string;
     baseline_policy_version_id: string;
     started_at: Date;
-    status: 'running' | 'rolled_back';
+    status: 'running' | 'rolled_back' | 'concluded';
     /** The primary test's always-valid p-value: the running minimum over every check so far. */
     min_p_value: Generated<number>;
   };
@@ -326,6 +326,16 @@ export const monitorMigrations: Record<string, Migration> = {
           await sql`comment on column ${sql.ref(`monitor.${view}.${column}`)} is ${sql.lit(comment)}`.execute(db);
         }
       }
+    },
+  },
+  // Issue 12: a promoted experiment is concluded; checks stop as they do after a rollback.
+  '0003-concluded-experiments': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table monitor.experiments drop constraint experiments_status_check`.execute(db);
+      await sql`
+        alter table monitor.experiments add constraint experiment_status_known check (status in ('running', 'rolled_back', 'concluded'))`.execute(
+        db,
+      );
     },
   },
 };

@@ -11,6 +11,7 @@ const settings: CheckSettings = {
   minUnitsPerArm: 100,
   minDurationSeconds: 3600,
   maxUnitsPerArm: 50_000,
+  srmGraceSeconds: 10,
 };
 const STARTED = Date.UTC(2026, 10, 1);
 const LATER = STARTED + 2 * 3600_000;

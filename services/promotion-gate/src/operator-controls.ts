@@ -19,7 +19,8 @@ const NEEDS: Record<OperatorAction, readonly string[]> = {
   pause: ['running'],
   resume: ['paused'],
   abort: ['running', 'paused'],
-  approve: ['running', 'paused'],
+  // A resume restarts the dwell time, and with it what an approval counts from.
+  approve: ['running'],
 };
 
 /**

@@ -59,3 +59,9 @@ export async function experimentRolledBack(
     .onConflict((oc) => oc.columns(['experiment_id', 'effective_at']).doNothing())
     .execute();
 }
+
+/** model.promoted: the experiment that promoted its treatment is over; checks stop. */
+export async function modelPromoted(event: TopicEvents['model.promoted'], { trx }: HandlerContext<MonitorTables>): Promise<void> {
+  await known(trx, event.experiment_id);
+  await trx.updateTable('monitor.experiments').set({ status: 'concluded' }).where('experiment_id', '=', event.experiment_id).execute();
+}
