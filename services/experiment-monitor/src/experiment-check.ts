@@ -103,9 +103,24 @@ function guardrail(
   };
 }
 
+/**
+ * Both arms with their pooled variance. With few households and a rate near 0
+ * or 1, one arm often has no variation at all (every household accepted);
+ * Welch's standard error would then rest on the other arm alone and call a
+ * two-household difference certain. Under the null both arms share one
+ * variance, and the pooled estimate is the one that keeps the test's error rate.
+ */
+function pooled(treatment: ArmSummary, control: ArmSummary): [ArmSummary, ArmSummary] {
+  const variance = ((treatment.n - 1) * treatment.variance + (control.n - 1) * control.variance) / (treatment.n + control.n - 2);
+  return [
+    { ...treatment, variance },
+    { ...control, variance },
+  ];
+}
+
 function armDifference(treatment: Moments, control: Moments): { estimate: number; standardError: number } | undefined {
   if (treatment.n < 2 || control.n < 2) return undefined;
-  return differenceOfMeans(summarize(treatment), summarize(control));
+  return differenceOfMeans(...pooled(summarize(treatment), summarize(control)));
 }
 
 const fixed = (x: number) => (Math.abs(x) >= 0.001 || x === 0 ? x.toFixed(4) : x.toExponential(2));
@@ -152,7 +167,7 @@ export function evaluateExperiment(inputs: CheckInputs, settings: CheckSettings,
   }
 
   const adjusted = cuped(treatment.acceptance, control.acceptance);
-  const difference = differenceOfMeans(adjusted.treatment as ArmSummary, adjusted.control as ArmSummary);
+  const difference = differenceOfMeans(...pooled(adjusted.treatment, adjusted.control));
   const test = sequential(difference.estimate, difference.standardError, alpha, settings.tauAcceptance);
   const pValue = Math.min(inputs.min_p_value, test.pValue);
   const primaryVerdict = test.lower > 0 ? 'better' : test.upper < 0 ? 'worse' : 'undecided';

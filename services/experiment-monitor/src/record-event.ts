@@ -79,15 +79,20 @@ export class BatchEffects {
 /**
  * Applies one exp.events event to the monitor's statistics, gathered in the
  * consumer's transaction (so a redelivery, deduplicated by the inbox, changes
- * nothing): the unit's counters, the variant's time bucket, and — for plan
- * outcomes — the household's history, which later experiments use as CUPED's
- * pre-period. Per plan, edits come from the outcome's edit list and latency
+ * nothing): in an experiment, the unit's counters and the variant's time
+ * bucket; outside experiments, for plan outcomes, the household's history,
+ * which experiments use as CUPED's pre-period. Per plan, edits come from the outcome's edit list and latency
  * and cost from plan_generated, so no quantity is counted twice.
  */
 export async function recordPlanEvent(trx: Trx, event: PlanEvent, effects: BatchEffects, options: RecordOptions): Promise<void> {
   checkPlanEvent(event);
   const outcome = event.event_type === 'plan_accepted' || event.event_type === 'plan_rejected' ? event.event_type : null;
-  if (event.experiment_id !== OUTSIDE_EXPERIMENTS) await gatherInExperiment(trx, event, outcome, effects, options);
+  if (event.experiment_id !== OUTSIDE_EXPERIMENTS) {
+    await gatherInExperiment(trx, event, outcome, effects, options);
+    return;
+  }
+  // The history is production traffic outside experiments only: an outcome inside one depends on its variant, and a
+  // covariate that depends on the assignment biases CUPED (a household a ramp moves would carry its control plans).
   if (outcome !== null) {
     const history = effects.households.get(event.household_id) ?? { outcomes: 0, accepted: 0 };
     history.outcomes++;

@@ -22,7 +22,7 @@ export interface MonitorTables {
   };
   /** The treatment's share from `effective_at` on: one row per start, ramp and rollback (the SRM check's epochs). */
   'monitor.allocations': { experiment_id: string; effective_at: Date; treatment_allocation: number };
-  /** Every household's plan outcomes so far, in or out of experiments: the pre-period covariate for CUPED. */
+  /** Every household's plan outcomes on production traffic outside experiments: the pre-period covariate for CUPED. */
   'monitor.households': { household_id: string; outcomes: number; accepted: number };
   /** One household in one variant of one experiment: the unit of analysis. */
   'monitor.units': {

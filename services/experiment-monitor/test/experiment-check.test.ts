@@ -69,7 +69,7 @@ test('equal arms: healthy, the interval covering 0; at the planned sample: incon
 });
 
 test('acceptance 95% vs 90% on 2,000 households each: treatment_worse; reversed: treatment_better', () => {
-  // Difference −0.05, SE √(0.95·0.05/2000·(2000/1999) + 0.9·0.1/2000·(2000/1999)) ≈ 0.00824: far outside the sequence.
+  // Difference −0.05; pooled variance (0.0475 + 0.09)/2 · 2000/1999, SE √(2 · 0.0688/2000) ≈ 0.0083: far outside the sequence.
   const worse = evaluateExperiment(inputs(arm('control', 2000, 1900), arm('treatment', 2000, 1800)), settings, LATER);
   assert.equal(worse.status, 'treatment_worse');
   assert.ok(Math.abs((worse.primary?.estimate as number) + 0.05) < 1e-12);
