@@ -6,6 +6,11 @@ export interface PollingLoopOptions {
   step: () => Promise<boolean>;
   /** Pause after a round that found nothing to do, or failed. */
   idleMs: number;
+  /**
+   * Count the pause from the start of the round instead of its end, so rounds
+   * begin every `idleMs` however long each takes (a schedule, not a breather).
+   */
+  fixedRate?: boolean;
   onError: (error: unknown) => void;
 }
 
@@ -52,6 +57,7 @@ export class PollingLoop implements Worker {
     while (!this.#stopping) {
       let busy = false;
       this.#woken = false;
+      const roundStarted = performance.now();
       try {
         busy = await this.#options.step();
       } catch (error) {
@@ -59,7 +65,8 @@ export class PollingLoop implements Worker {
       }
       if (busy || this.#woken || this.#stopping) continue;
       this.#wake = new AbortController();
-      await sleep(this.#options.idleMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+      const pause = this.#options.fixedRate ? Math.max(0, this.#options.idleMs - (performance.now() - roundStarted)) : this.#options.idleMs;
+      await sleep(pause, undefined, { signal: this.#wake.signal }).catch(() => undefined);
     }
   }
 }

@@ -32,3 +32,26 @@ test('runs steps back to back while busy, pauses when idle, survives errors, and
   await failing.stop();
   assert.ok(errors.length >= 2, 'errors are reported and the loop goes on');
 });
+
+test('a wake during a round skips the next pause: the work that arrived meanwhile is not left for a minute', async () => {
+  let rounds = 0;
+  let release: () => void = () => undefined;
+  const loop = new PollingLoop({
+    step: async () => {
+      rounds++;
+      // The first round holds until the test has woken the loop from inside it.
+      if (rounds === 1) await new Promise<void>((resolve) => (release = resolve));
+      return false;
+    },
+    idleMs: 60_000,
+    onError: () => undefined,
+  });
+  loop.start();
+  while (rounds < 1) await sleep(5);
+  loop.wake();
+  release();
+  // Without the skipped pause the second round would come a minute later.
+  while (rounds < 2) await sleep(5);
+  await loop.stop();
+  assert.equal(rounds, 2);
+});
