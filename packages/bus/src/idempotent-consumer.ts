@@ -208,9 +208,11 @@ export class IdempotentConsumer<T extends TopicName, DB> {
   }
 
   async #beforeCommit(trx: Transaction<BusTables>, batch: Map<string, unknown>): Promise<void> {
-    if (!this.#options.beforeCommit) return;
     try {
-      await this.#options.beforeCommit({ trx: trx as unknown as Transaction<DB & BusTables>, batch });
+      await this.#options.beforeCommit?.({ trx: trx as unknown as Transaction<DB & BusTables>, batch });
+      // Deferred constraints are checked now rather than at COMMIT, so a rule the handler's effects break counts as
+      // the handler's failure (retried, then dead-lettered with the rule's message), not as an unwritable inbox row.
+      await sql`set constraints all immediate`.execute(trx);
     } catch (error) {
       throw new HandlerFailed('handler failed', { cause: error });
     }

@@ -104,17 +104,18 @@ function guardrail(
 }
 
 /**
- * Both arms with their pooled variance. With few households and a rate near 0
- * or 1, one arm often has no variation at all (every household accepted);
- * Welch's standard error would then rest on the other arm alone and call a
- * two-household difference certain. Under the null both arms share one
- * variance, and the pooled estimate is the one that keeps the test's error rate.
+ * Each arm's variance, at least the pooled one. With few households and a rate
+ * near 0 or 1, one arm often has no variation at all (every household
+ * accepted); Welch's standard error would then rest on the other arm alone and
+ * call a two-household difference certain. The pooled variance as a floor
+ * prevents that, and never makes the error smaller than Welch's when the arms
+ * really differ in spread (a small treatment arm at 5%).
  */
 function pooled(treatment: ArmSummary, control: ArmSummary): [ArmSummary, ArmSummary] {
   const variance = ((treatment.n - 1) * treatment.variance + (control.n - 1) * control.variance) / (treatment.n + control.n - 2);
   return [
-    { ...treatment, variance },
-    { ...control, variance },
+    { ...treatment, variance: Math.max(treatment.variance, variance) },
+    { ...control, variance: Math.max(control.variance, variance) },
   ];
 }
 

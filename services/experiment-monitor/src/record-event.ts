@@ -216,7 +216,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * statements per batch instead of two per event.
  */
 export async function writeEffects(trx: Trx, effects: BatchEffects): Promise<void> {
-  const units = [...effects.units.values()];
+  // In key order, so batches of different partitions lock shared rows in the same order and never deadlock.
+  const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  const units = byKey(effects.units);
   if (units.length > 0) {
     const col = <K extends keyof UnitDelta>(k: K) => units.map((u) => u[k]);
     await sql`
@@ -241,7 +243,7 @@ export async function writeEffects(trx: Trx, effects: BatchEffects): Promise<voi
         interventions = units.interventions + excluded.interventions,
         cost_usd = units.cost_usd + excluded.cost_usd`.execute(trx);
   }
-  for (const b of effects.buckets.values()) {
+  for (const b of byKey(effects.buckets)) {
     await sql`
       insert into monitor.variant_buckets (experiment_id, variant_id, bucket_start, exposures, plans, accepted, rejected, edits, edits_sq,
                                            interventions, fallbacks, cost_usd, cost_usd_sq, latency_ms_sum, latency_counts)
@@ -266,7 +268,7 @@ export async function writeEffects(trx: Trx, effects: BatchEffects): Promise<voi
       trx,
     );
   }
-  const households = [...effects.households.entries()];
+  const households = [...effects.households.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (households.length > 0) {
     await sql`
       insert into monitor.households (household_id, outcomes, accepted)

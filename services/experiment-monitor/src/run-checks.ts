@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { loadCheckInputs } from './check-inputs.ts';
 import { type CheckEvidence, type CheckSettings, evaluateExperiment } from './experiment-check.ts';
 import type { MonitorMetrics } from './monitor-metrics.ts';
@@ -33,9 +33,10 @@ export async function checkExperiment(
       .values({ check_id: checkId, experiment_id: experimentId, status: evidence.status, evidence: JSON.stringify(evidence) })
       .execute();
     if (evidence.primary) {
+      // least(): two checks at once (a round and a POST, or two replicas) never raise the running minimum again.
       await trx
         .updateTable('monitor.experiments')
-        .set({ min_p_value: evidence.primary.p_value })
+        .set({ min_p_value: sql<number>`least(min_p_value, ${evidence.primary.p_value})` })
         .where('experiment_id', '=', experimentId)
         .execute();
     }

@@ -212,6 +212,15 @@ export async function promote(trx: Trx, deps: OnlineDeps, live: LiveExperiment, 
 
 /** The policy's oldest queued experiment starts, its control now the active version (a promotion may have changed it). */
 async function startNextQueued(trx: Trx, deps: OnlineDeps, policyId: string): Promise<void> {
+  // The lock openExperiment takes too: a gate pass queueing an experiment right now either commits first (and is seen
+  // here) or waits and then finds no live experiment (and runs at once).
+  const active = await trx
+    .selectFrom('exp.policy_versions')
+    .select('policy_version_id')
+    .where('policy_id', '=', policyId)
+    .where('status', '=', 'active')
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const next = await trx
     .selectFrom('exp.experiments')
     .select('experiment_id')
@@ -221,12 +230,6 @@ async function startNextQueued(trx: Trx, deps: OnlineDeps, policyId: string): Pr
     .orderBy('experiment_id')
     .executeTakeFirst();
   if (!next) return;
-  const active = await trx
-    .selectFrom('exp.policy_versions')
-    .select('policy_version_id')
-    .where('policy_id', '=', policyId)
-    .where('status', '=', 'active')
-    .executeTakeFirstOrThrow();
   await trx.updateTable('exp.experiments').set({ status: 'running' }).where('experiment_id', '=', next.experiment_id).execute();
   await trx
     .updateTable('exp.variants')

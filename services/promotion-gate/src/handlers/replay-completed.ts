@@ -79,10 +79,25 @@ export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig
         config_version: version,
       })
       .execute();
+    // Another replay of a version already online (in an experiment, active, rolled back, retired) records its decision
+    // but leaves the status alone: its life is decided online now, and the experiments' invariants depend on it.
     await trx
       .updateTable('exp.policy_versions')
       .set({ status: passed ? 'candidate' : 'rejected', updated_at: new Date() })
       .where('policy_version_id', '=', candidate.policy_version_id)
+      .where('status', 'in', ['registered', 'candidate', 'rejected'])
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('exp.variants as v')
+              .innerJoin('exp.experiments as e', 'e.experiment_id', 'v.experiment_id')
+              .select('v.variant_id')
+              .where('v.policy_version_id', '=', candidate.policy_version_id)
+              .where('v.role', '=', 'treatment')
+              .where('e.status', 'in', ['queued', 'running', 'paused']),
+          ),
+        ),
+      )
       .execute();
     const outcomes: RuleOutcome[] = rules.map((r) => ({ rule: r.rule, passed: r.passed, detail: r.detail }));
     const common = {

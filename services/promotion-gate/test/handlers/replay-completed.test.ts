@@ -166,3 +166,25 @@ test('the first pass starts its experiment; a later pass queues its own and anno
     { variant_id: passed.treatment_variant_id, policy_version_id: 'planner:m:v2', role: 'treatment', allocation: 0.05 },
   ]);
 });
+
+test('a failing replay of a version already in an experiment records its decision and leaves the version a candidate', async () => {
+  // planner:m:v2 is queued behind v1 (the test above). Another replay of it, far worse this time.
+  await sql`insert into exp.replays values ('replay-2b', 'replay-2b-candidate', 'replay-2b-baseline')`.execute(db);
+  for (let i = 0; i < 40; i++) {
+    await sql`insert into exp.offline_replay_results values
+      ('replay-2b-candidate', ${`r${i}`}, ${JSON.stringify(metrics(0.5))}, 0.5),
+      ('replay-2b-baseline', ${`r${i}`}, ${JSON.stringify(metrics(0.8))}, 0.8)`.execute(db);
+  }
+  const judged = await judge(replayCompleted('replay-2b', 'planner:m:v2'));
+  assert.deepEqual(
+    judged.map((m) => m.topic),
+    ['gate.rejected'],
+  );
+  const version = await db
+    .selectFrom('exp.policy_versions')
+    .select('status')
+    .where('policy_version_id', '=', 'planner:m:v2')
+    .executeTakeFirst();
+  // Rejecting it would break its queued experiment's invariant (the treatment is a candidate) the day it starts.
+  assert.equal(version?.status, 'candidate');
+});
