@@ -19,12 +19,7 @@ import type { SeededRandom } from './seeded-random.ts';
  * - a user with constraints first reaches for a forbidden favourite 10% of
  *   the time: the product's validator blocks it (validator_intervened) and the
  *   user then makes the safe swap;
- * - finally the plan is rejected, else accepted: with probability
- *   1 − (1 − rejectRate)^m, where m = 0.4 + 0.6 × (share of the shown plan's
- *   meals the user dislikes) / 0.13, the share in the heuristic baseline's
- *   plans (seed 7). A plan as liked as the baseline's is rejected at
- *   `rejectRate`; one with half its meals disliked about 2.7 times as often,
- *   one without a disliked meal 0.4 times: acceptance follows plan quality.
+ * - finally the plan is rejected with probability `rejectRate`, else accepted.
  */
 export const USER_RATES = {
   editDisliked: 0.8,
@@ -33,8 +28,6 @@ export const USER_RATES = {
   replacementPool: 5,
   tryForbidden: 0.1,
   modeFactor: { autopilot: 0.6, exploratory: 1.3, constrained: 1, none: 1 } as Record<PlanMode | 'none', number>,
-  rejectFloor: 0.4,
-  typicalDislikedShare: 0.13,
 } as const;
 
 const BUDGET_TOLERANCE_USD = 1e-9;
@@ -151,8 +144,6 @@ export function simulateUser(session: UserSession): SessionOutcome {
     total += (view.cost[p.recipe] as number) * size;
   }
 
-  let dislikedAtFirst = 0;
-  for (const p of positions) if ((scores[p.recipe] as number) < DISLIKE_THRESHOLD) dislikedAtFirst++;
   const steps: SessionStep[] = [];
   const edits: PlanEdit[] = [];
   for (const position of rng.sample(positions, positions.length)) {
@@ -197,9 +188,7 @@ export function simulateUser(session: UserSession): SessionOutcome {
       }),
     })),
   };
-  const disliked = positions.length === 0 ? 0 : dislikedAtFirst / positions.length;
-  const m = USER_RATES.rejectFloor + ((1 - USER_RATES.rejectFloor) * disliked) / USER_RATES.typicalDislikedShare;
-  return { steps, edits, finalPlan, accepted: !rng.chance(1 - (1 - session.rejectRate) ** m) };
+  return { steps, edits, finalPlan, accepted: !rng.chance(session.rejectRate) };
 }
 
 /** The best-liked recipes of `list` that pass `keep` and beat `floor`, best first (ties: catalogue order). */
