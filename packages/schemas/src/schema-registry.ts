@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { crc64Avro } from './crc64-avro.ts';
+import { crc64Avro, fingerprintBytes } from './crc64-avro.ts';
 import { SchemaError } from './schema-error.ts';
 import { encodeSingleObject, readFingerprint, singleObjectBody, singleObjectHeader } from './single-object.ts';
 
@@ -15,7 +15,10 @@ export interface TopicSchema {
   canonical: string;
   /** CRC-64-AVRO of the canonical form, unsigned. */
   fingerprint: bigint;
-  /** The fingerprint as 16 hex digits, as the bus's schema-fingerprint header carries it. */
+  /**
+   * The fingerprint's 8 little-endian bytes in hex, as the bus's schema-fingerprint header carries it: the same
+   * bytes as the message body's single-object header and as Java's `parsingFingerprint("CRC-64-AVRO")` and fastavro.
+   */
   fingerprintHex: string;
   /** `C3 01` + fingerprint: the first 10 bytes of every message written with this version. */
   header: Buffer;
@@ -33,7 +36,7 @@ export function topicSchema(topic: string, version: number, file: string, type: 
     type,
     canonical,
     fingerprint,
-    fingerprintHex: fingerprint.toString(16).padStart(16, '0'),
+    fingerprintHex: fingerprintBytes(fingerprint).toString('hex'),
     header: singleObjectHeader(fingerprint),
   };
 }

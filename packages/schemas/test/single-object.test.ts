@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
 import { crc64Avro } from '../src/crc64-avro.ts';
+import { topicSchema } from '../src/schema-registry.ts';
 import type { SchemaError } from '../src/schema-error.ts';
 import { encodeSingleObject, readFingerprint, singleObjectBody, singleObjectHeader } from '../src/single-object.ts';
 
@@ -16,6 +17,11 @@ test('encodes marker, little-endian fingerprint and body byte for byte', () => {
   assert.equal(message.toString('hex'), 'c3013ba368c9f1ead86c01');
   assert.equal(readFingerprint(message), fingerprint);
   assert.deepEqual(singleObjectBody(message), Buffer.from([0x01]));
+});
+
+test('the hex fingerprint the bus puts in its header is the body header\'s bytes, as Java and fastavro write them', () => {
+  // Java's SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema) and fastavro's fingerprint() give these bytes.
+  assert.equal(topicSchema('t', 1, 'v1.avsc', type).fingerprintHex, '3ba368c9f1ead86c');
 });
 
 test('a value that does not fit the schema is refused, naming the field', () => {
