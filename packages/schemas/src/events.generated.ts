@@ -17,7 +17,7 @@ export interface DatasetReady {
   model_name: string;
   /** URI of the version's folder: file:///... or s3://bucket/datasets/{model}/{date}/. */
   location: string;
-  /** SHA-256 (hex) of training.parquet; the same request gives the same digest. */
+  /** Content digest of the dataset version: SHA-256 (hex) of the lines `<file name> <SHA-256 hex of the file>` for recipes.parquet, schema.json and training.parquet, sorted by name, joined by a newline, with no newline at the end (dataset_summary.md gives the shell command). The same request gives the same digest. */
   digest: string;
   /** Supervised rows: one per accepted plan. */
   row_count: number;

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CODEC_VERSION, type Recipe, recipeTokens } from '@planner/domain';
 import type { Kysely } from 'kysely';
 import { acceptedPlans } from './accepted-plans-query.ts';
+import { datasetDigest } from './dataset-digest.ts';
 import { DatasetError } from './dataset-error.ts';
 import { DatasetProfile } from './dataset-profile.ts';
 import { datasetSchema, datasetSummary } from './dataset-summary.ts';
@@ -32,23 +31,6 @@ export interface DatasetFiles {
   digest: string;
   fieldCount: number;
   recipeCount: number;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/**
- * The content digest of a dataset version: a hash over the name and hash of
- * each data file, in a fixed order. The summary is excluded because it quotes
- * the digest.
- */
-export async function datasetDigest(files: readonly DatasetFile[]): Promise<string> {
-  const lines: string[] = [];
-  for (const file of files.filter((f) => f.name !== 'dataset_summary.md')) lines.push(`${file.name} ${await sha256File(file.path)}`);
-  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
 }
 
 async function loadCatalogue(db: Kysely<DatasetBuilderTables>): Promise<Recipe[]> {

@@ -1,3 +1,4 @@
+import { DIGEST_RECIPE, DIGEST_SHELL_COMMAND } from './dataset-digest.ts';
 import type { DatasetProfile } from './dataset-profile.ts';
 import { TRAINING_COLUMNS } from './training-columns.ts';
 
@@ -30,6 +31,8 @@ export function datasetSummary(facts: SummaryFacts, profile: DatasetProfile): st
     `- Households: ${count(p.num_households)}; recipes in the catalogue snapshot: ${count(facts.recipes)}`,
     `- Rows with user edits: ${count(p.rows_with_edits)} (mean ${p.mean_edits_per_row} edits per row)`,
     `- Content digest (sha256): ${facts.digest}`,
+    `  - ${DIGEST_RECIPE}`,
+    `  - In the dataset's folder: \`${DIGEST_SHELL_COMMAND}\``,
     '',
     `## Split (by household, seed ${facts.splitSeed})`,
     '| split | rows |',
