@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PartitionLag } from '@planner/telemetry';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import { TransportError } from './bus-error.ts';
 import { readHeaders, SupervisedConsumer } from './kafkajs-consumer.ts';
+import { kafkajsLevel, kafkajsLogLevel } from './kafkajs-log.ts';
 import type { PartitionOffset, ReadOptions, TopicAdmin } from './topic-admin.ts';
 import type { ConsumeOptions, Consumption, IncomingMessage, MessageTransport, OutgoingMessage, TransportLog } from './transport.ts';
 
@@ -23,23 +24,6 @@ function refusalOf(error: unknown, depth = 0): string | undefined {
   return refusalOf(cause, depth + 1);
 }
 
-const LEVELS: Record<number, Parameters<TransportLog>[0]> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/**
- * kafkajs warnings that describe normal operation: "Response <Api>: <error>" is
- * one protocol answer kafkajs retries itself (a coordinator still loading after
- * a broker start, a leader moving), and a rebalance happens whenever a member
- * joins or leaves. What kafkajs cannot fix surfaces as a thrown error or a crash.
- */
-function routine(message: string): boolean {
-  return message.startsWith('Response ') || message === 'The group is rebalancing, re-joining';
-}
-
 /** Warnings and errors as JSON lines on stderr, so tools that print data on stdout (the topic CLI) stay parseable. */
 const stderrLog: TransportLog = (level, message, fields) => {
   if (level === 'error' || level === 'warn') {
@@ -58,20 +42,20 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
   /**
    * `namespace` prefixes every topic and consumer group on the broker, so
    * several environments (or test runs) can share one cluster; callers keep
-   * using the catalogue's names. `log` receives the client's own warnings and
-   * errors (a service passes its logger).
+   * using the catalogue's names. `log` receives the client's own lines from
+   * `level` up (a service passes its logger and its level; default warn).
    */
-  constructor(options: { brokers: string[]; clientId: string; namespace?: string; log?: TransportLog }) {
+  constructor(options: { brokers: string[]; clientId: string; namespace?: string; log?: TransportLog; level?: string }) {
     this.#namespace = options.namespace ?? '';
     this.#log = options.log ?? stderrLog;
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,
-      logLevel: logLevel.WARN,
+      logLevel: kafkajsLevel(options.level ?? 'warn'),
       logCreator:
         () =>
         ({ level, log: { message, timestamp: _timestamp, logger: _logger, ...fields } }) =>
-          this.#log(routine(String(message)) ? 'debug' : (LEVELS[level] ?? 'info'), String(message), fields),
+          this.#log(kafkajsLogLevel(level, String(message)), String(message), fields),
     });
   }
 

@@ -2,7 +2,9 @@ import {
   type BusTables,
   busMigrations,
   type Consumption,
+  deadLetterTopic,
   EventBus,
+  HEADER,
   KafkajsTransport,
   type OutboxRelay,
   pruneInbox,
@@ -37,7 +39,12 @@ export interface CommonConfig {
    * marked failed): DEPENDENCY_RETRY_BUDGET_SECONDS, default 600.
    */
   dependencyBudgetSeconds: number;
+  /** LOG_LEVEL, default info: the service's lines and its Kafka client's, from this level up. */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -52,6 +59,7 @@ export function readCommonConfig(reader: ConfigReader, defaultPort: number): Com
     // Longer than Kafka's default topic retention (7 days), so any replay the broker can serve is still deduplicated.
     inboxRetentionDays: reader.int('BUS_INBOX_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
     dependencyBudgetSeconds: reader.int('DEPENDENCY_RETRY_BUDGET_SECONDS', 600, { min: 1, max: 7 * 24 * 3600 }),
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   };
 }
 
@@ -87,7 +95,7 @@ export class ServiceRuntime<DB> {
   constructor(options: { name: string; config: CommonConfig; logger?: Logger }) {
     this.name = options.name;
     this.config = options.config;
-    this.logger = options.logger ?? createLogger(options.name);
+    this.logger = options.logger ?? createLogger(options.name, { level: options.config.logLevel });
     this.#tracing = startTracing({ serviceName: options.name });
     this.db = createDatabase<DB & BusTables>(options.config.databaseUrl, {
       onConnectionError: (error) => this.logger.warn({ err: error }, 'a PostgreSQL connection was lost; the pool reconnects'),
@@ -97,6 +105,7 @@ export class ServiceRuntime<DB> {
       clientId: options.name,
       namespace: options.config.kafkaNamespace,
       log: (level, message, fields) => this.logger[level]({ ...fields, component: 'kafkajs' }, message),
+      level: this.logger.level,
     });
     this.bus = new EventBus({
       transport: this.#transport,
@@ -138,8 +147,20 @@ export class ServiceRuntime<DB> {
         ...options,
         retry: { transientBudgetMs: this.config.dependencyBudgetSeconds * 1000, ...options.retry },
         db: this.db,
+        // One line per dead letter, naming the event and the reason's code: the letter itself is safe on the DLT.
         onDeadLetter: (message, error) =>
-          this.logger.warn({ topic: options.topic, offset: message.offset, partition: message.partition, error }, 'event dead-lettered'),
+          this.logger.warn(
+            {
+              topic: options.topic,
+              partition: message.partition,
+              offset: message.offset,
+              event_id: message.headers[HEADER.eventId],
+              code: error.code,
+              attempts: error.attempts,
+              reason: error.message,
+            },
+            `event dead-lettered to ${deadLetterTopic(options.topic)}`,
+          ),
         onWait: (message, error, waitMs) =>
           this.logger.warn(
             { topic: options.topic, partition: message.partition, offset: message.offset, err: error, retry_in_ms: waitMs },

@@ -27,11 +27,19 @@ test('the common settings: defaults, an inbox retention of 30 days and a depende
     kafkaNamespace: '',
     inboxRetentionDays: 30,
     dependencyBudgetSeconds: 600,
+    logLevel: 'info',
   });
-  const custom = new ConfigReader({ ...required, BUS_INBOX_RETENTION_DAYS: '8', DEPENDENCY_RETRY_BUDGET_SECONDS: '90' });
+  const custom = new ConfigReader({ ...required, BUS_INBOX_RETENTION_DAYS: '8', DEPENDENCY_RETRY_BUDGET_SECONDS: '90', LOG_LEVEL: 'warn' });
   const set = readCommonConfig(custom, 8081);
   assert.equal(set.inboxRetentionDays, 8);
   assert.equal(set.dependencyBudgetSeconds, 90);
+  assert.equal(set.logLevel, 'warn');
+});
+
+test('an unknown LOG_LEVEL stops start-up naming the variable and the levels', () => {
+  const reader = new ConfigReader({ ...required, LOG_LEVEL: 'verbose' });
+  readCommonConfig(reader, 8081);
+  assert.throws(() => reader.done(), /LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent/);
 });
 
 test('an inbox retention under a day stops start-up naming the variable', () => {
