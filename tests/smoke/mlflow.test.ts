@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { uniqueName, useStack } from '../support/stack.ts';
 
@@ -112,4 +113,42 @@ test('MLflow refuses to change a param once written (params are immutable)', asy
   });
   assert.equal(response.status, 400);
   assert.equal(((await response.json()) as { error_code: string }).error_code, 'INVALID_PARAMETER_VALUE');
+});
+
+test('MLflow keeps an idle keep-alive connection open longer than any client keeps it (no "other side closed" race)', async () => {
+  const { hostname, port } = new URL(base);
+  const socket = connect({ host: hostname, port: Number(port) });
+  let closedAt: number | undefined;
+  socket.on('close', () => {
+    closedAt = Date.now();
+  });
+  const answered = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let text = '';
+      const onData = (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        // /health answers a tiny body; the response is complete once the body after the blank line arrived.
+        const [head, body = ''] = text.split('\r\n\r\n');
+        const length = Number(/content-length: (\d+)/i.exec(head ?? '')?.[1] ?? Number.NaN);
+        if (body.length >= length) {
+          socket.off('data', onData);
+          resolve(head ?? '');
+        }
+      };
+      socket.on('data', onData);
+      socket.once('error', reject);
+    });
+  const request = `GET /health HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: keep-alive\r\n\r\n`;
+  try {
+    socket.write(request);
+    assert.match(await answered(), /^HTTP\/1\.1 200/);
+    // Idle past uvicorn's default (5 s) and undici's client default (4 s): the server must still hold the socket.
+    const idleUntil = Date.now() + 6_500;
+    await new Promise<void>((resolve) => setTimeout(resolve, idleUntil - Date.now()));
+    assert.equal(closedAt, undefined, 'the server closed an idle keep-alive connection within 6.5 s');
+    socket.write(request);
+    assert.match(await answered(), /^HTTP\/1\.1 200/);
+  } finally {
+    socket.destroy();
+  }
 });

@@ -8,6 +8,9 @@ import { assertPortFree, httpOk, waitUntil } from '../readiness.ts';
 import { type StackConfig, VERSIONS } from '../stack-config.ts';
 import { StackError } from '../stack-error.ts';
 
+/** How long the server keeps an idle keep-alive connection: well above any client's idle timeout (undici: 4 s). */
+export const MLFLOW_KEEP_ALIVE_SECONDS = 75;
+
 /**
  * The virtualenv holding the pinned MLflow server, shared by every checkout on
  * the machine. It is also the Python the local trainers run with (MLflow
@@ -90,6 +93,10 @@ export function mlflowComponent(config: StackConfig): Component {
             artifacts,
             '--workers',
             '2',
+            // uvicorn closes an idle connection after 5 s by default, barely above Node's fetch (4 s): a request sent on
+            // a socket as the server closes it fails with "other side closed". Servers must outlive their clients' idle sockets.
+            '--uvicorn-opts',
+            `--timeout-keep-alive ${MLFLOW_KEEP_ALIVE_SECONDS}`,
           ],
           cwd: paths.home,
           logFile: paths.logFile,
