@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { ensureTopics, projectTopics, type StackConfig, toolsPython } from '@planner/local-stack';
+import { experimentName } from '@planner/mlflow-client';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
 /**
  * One lifecycle environment on the shared stack, isolated from the demo and
  * from other suites: its own database, its own Kafka namespace (every topic and
- * consumer group prefixed), its own registered model name. The environment
- * variables are what the services read.
+ * consumer group prefixed), its own registered model name, and its own MLflow
+ * experiments (the services name them after the namespace: `experimentName`).
+ * The environment variables are what the services read.
  */
 export async function isolatedLifecycle(stack: StackConfig, name: string) {
   // The creation time is part of the id, so removeIdleEnvironments can tell old environments from new ones.
@@ -46,8 +48,6 @@ export async function isolatedLifecycle(stack: StackConfig, name: string) {
     AWS_REGION: stack.s3.region,
     TRAINER_PYTHON: toolsPython(stack),
     REGISTERED_MODEL_NAME: `planner_model_${id}`,
-    DATASET_MLFLOW_EXPERIMENT: `planner-datasets-${id}`,
-    TRAINING_MLFLOW_EXPERIMENT: `planner-training-${id}`,
     REGISTRY_POLL_SECONDS: '2',
   };
 
@@ -56,6 +56,12 @@ export async function isolatedLifecycle(stack: StackConfig, name: string) {
     namespace,
     token,
     env,
+    /** The experiments the services log to here: their default names under the namespace. */
+    experiments: {
+      datasets: experimentName('planner-datasets', namespace),
+      training: experimentName('planner-training', namespace),
+      replays: experimentName('planner-replays', namespace),
+    },
     databaseUrl: databaseUrl.href,
     /** Drops the database and the namespace's topics. */
     async cleanup() {

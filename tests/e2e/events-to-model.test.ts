@@ -228,7 +228,7 @@ describe('from upstream events to a registered model', () => {
     const ready = (await readTopic(client.transport, 'dataset.ready')).map((m) => m.event);
     assert.equal(new Set(ready.map((e) => e.digest)).size, 1, 'same digest');
     assert.equal(new Set(ready.map((e) => e.mlflow_run_id)).size, 1, 'same MLflow dataset run');
-    const experiment = await mlflow.getOrCreateExperiment(life.env.DATASET_MLFLOW_EXPERIMENT as string);
+    const experiment = await mlflow.getOrCreateExperiment(life.experiments.datasets);
     assert.equal(
       (await mlflow.searchRuns([experiment], `tags.dataset_version = '${datasetVersion}'`)).length,
       1,
@@ -245,7 +245,7 @@ describe('from upstream events to a registered model', () => {
   });
 
   test('a run that misses contract items is rejected with each item named', async () => {
-    const experiment = await mlflow.getOrCreateExperiment(life.env.TRAINING_MLFLOW_EXPERIMENT as string);
+    const experiment = await mlflow.getOrCreateExperiment(life.experiments.training);
     const run = await mlflow.createRun({ experimentId: experiment, tags: { task: 'planner' } });
     await mlflow.logBatch(run.info.runId, {
       params: { learning_rate: '0.1', epochs: '1' },
@@ -276,6 +276,7 @@ describe('from upstream events to a registered model', () => {
       'params.dataset_version',
       'params.model_architecture',
       'metrics.validation_loss',
+      'artifacts.model/MLmodel (model/ is not an MLflow model: save it with an MLflow flavour)',
       'artifacts.tokenizer',
       'artifacts.config',
       'tags.dataset_version',

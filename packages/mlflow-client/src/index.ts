@@ -1,4 +1,11 @@
 export {
+  DATASET_DIGEST_LIMIT,
+  DATASET_DIGEST_TAG,
+  type DatasetVersionRef,
+  datasetVersionInput,
+} from './dataset-version-input.ts';
+export { experimentName } from './experiment-names.ts';
+export {
   chunkLogBatch,
   LOG_BATCH_LIMITS,
   type LogBatchEntities,
@@ -28,3 +35,4 @@ export {
 } from './mlflow-entities.ts';
 export { MlflowError, type MlflowErrorCode, type MlflowErrorOptions } from './mlflow-error.ts';
 export { MlflowHttp, type MlflowHttpOptions } from './mlflow-http.ts';
+export { type RunIdentity, runIdentity, runIdentityTags } from './run-identity.ts';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artifactProxyPath, checkArtifactPath } from './artifact-paths.ts';
+import { DATASET_DIGEST_TAG, type DatasetVersionRef, datasetVersionInput } from './dataset-version-input.ts';
 import { chunkLogBatch } from './log-batch-chunks.ts';
 import type { MlflowConfig } from './mlflow-config.ts';
 import {
@@ -17,6 +18,7 @@ import {
 } from './mlflow-entities.ts';
 import { isAlreadyExists, MlflowError } from './mlflow-error.ts';
 import { MlflowHttp, type MlflowHttpOptions } from './mlflow-http.ts';
+import { type RunIdentity, runIdentityTags } from './run-identity.ts';
 
 const API = '/api/2.0/mlflow';
 const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['FINISHED', 'FAILED', 'KILLED']);
@@ -25,6 +27,8 @@ export interface CreateRunRequest {
   experimentId: string;
   runName?: string;
   tags?: Record<string, string>;
+  /** Who creates the run: written as MLflow's user and source tags (see `runIdentityTags`), over any in `tags`. */
+  identity?: RunIdentity;
 }
 
 export interface MetricInput {
@@ -135,7 +139,7 @@ export class MlflowClient {
         experiment_id: request.experimentId,
         run_name: request.runName,
         start_time: Date.now(),
-        tags: toWireKeyValues(request.tags),
+        tags: toWireKeyValues({ ...request.tags, ...(request.identity ? runIdentityTags(request.identity) : {}) }),
       },
     });
     return runFromWire(run);
@@ -199,6 +203,16 @@ export class MlflowClient {
       path: `${API}/runs/log-inputs`,
       json: { run_id: runId, datasets: datasets.map(datasetInputToWire) },
     });
+  }
+
+  /**
+   * Logs a dataset version as the run's input (named after the version, its
+   * digest cut to MLflow's 36 characters) and tags the run `dataset_digest`
+   * with the whole digest, so the lineage MLflow shows is exact.
+   */
+  async logDatasetVersion(runId: string, dataset: DatasetVersionRef): Promise<void> {
+    await this.logInputs(runId, [datasetVersionInput(dataset)]);
+    await this.setTag(runId, DATASET_DIGEST_TAG, dataset.digest);
   }
 
   // --- artifacts, through the server's artifact proxy
@@ -298,6 +312,10 @@ export class MlflowClient {
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
     await this.#http.json({ method: 'POST', path: `${API}/model-versions/set-tag`, json: { name, version, key, value } });
+  }
+
+  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    await this.#http.json({ method: 'DELETE', path: `${API}/model-versions/delete-tag`, json: { name, version, key } });
   }
 
   async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {

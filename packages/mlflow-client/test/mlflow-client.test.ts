@@ -53,6 +53,21 @@ test('a new run is RUNNING under its experiment, with its name, tags and an mlfl
   assert.match(run.info.artifactUri, new RegExp(`^mlflow-artifacts:/${experimentId}/${run.info.runId}/artifacts$`));
 });
 
+test("a run created with an identity shows the service as MLflow's user and source, over the caller's own tags", async () => {
+  const created = await client.createRun({
+    experimentId,
+    runName: 'with-identity',
+    tags: { task: 'planner', 'mlflow.user': 'someone' },
+    identity: { service: 'replay-evaluator', gitCommit: '3f2a9c1' },
+  });
+  const { tags } = await client.getRun(created.info.runId);
+  assert.equal(tags.task, 'planner');
+  assert.equal(tags['mlflow.user'], 'replay-evaluator');
+  assert.equal(tags['mlflow.source.type'], 'JOB');
+  assert.equal(tags['mlflow.source.name'], 'replay-evaluator');
+  assert.equal(tags['mlflow.source.git.commit'], '3f2a9c1');
+});
+
 test('the server itself refuses 101 params in one log-batch request, which is why logBatch splits', async () => {
   const params = Array.from({ length: 101 }, (_, i) => ({ key: `raw${i}`, value: 'v' }));
   await assert.rejects(
@@ -118,6 +133,25 @@ test('logged dataset inputs come back with the run, context included', async () 
     inputs.sort((a, b) => a.name.localeCompare(b.name)),
     datasets,
   );
+});
+
+test('a dataset version logged as an input: digest cut to what MLflow takes, the whole digest in the run tag and the input tag', async () => {
+  const { runId } = (await client.createRun({ experimentId, runName: 'dataset-version' })).info;
+  const digest = 'f'.repeat(64);
+  const uri = 's3://planner-lifecycle/datasets/planner/2026-11-26/training.parquet';
+  await client.logDatasetVersion(runId, { version: 'planner/2026-11-26', digest, uri, context: 'training' });
+  const logged = await client.getRun(runId);
+  assert.equal(logged.tags.dataset_digest, digest);
+  assert.deepEqual(logged.inputs, [
+    {
+      name: 'planner/2026-11-26',
+      digest: 'f'.repeat(36),
+      sourceType: 's3',
+      source: JSON.stringify({ uri }),
+      context: 'training',
+      tags: { dataset_digest: digest },
+    },
+  ]);
 });
 
 test('artifacts go up and come back through the server, nested paths included', async () => {
@@ -193,4 +227,6 @@ test("model registry: a version from the run's artifacts becomes READY, takes a 
 
   await client.deleteRegisteredModelAlias(name, 'production');
   await assert.rejects(client.getModelVersionByAlias(name, 'production'), rejectsWith('MLFLOW_NOT_FOUND'));
+  await client.deleteModelVersionTag(name, created.version, 'stage');
+  assert.deepEqual((await client.getModelVersion(name, created.version)).tags, { origin: 'test' });
 });

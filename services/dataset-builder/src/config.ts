@@ -1,11 +1,12 @@
 import { pathToFileURL } from 'node:url';
+import { experimentName } from '@planner/mlflow-client';
 import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
 
 export interface DatasetBuilderConfig {
   common: CommonConfig;
   /** Where dataset versions are written: `file:///folder` (default) or `s3://bucket[/prefix]`. */
   objectStoreUrl: string;
-  /** MLflow experiment holding one run per dataset version. */
+  /** MLflow experiment holding one run per dataset version: DATASET_MLFLOW_EXPERIMENT under the namespace's rule (`experimentName`). */
   mlflowExperiment: string;
   /** Tries for a build that fails on infrastructure (data problems fail at once). */
   maxBuildAttempts: number;
@@ -13,10 +14,11 @@ export interface DatasetBuilderConfig {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DatasetBuilderConfig {
   const reader = new ConfigReader(env);
+  const common = readCommonConfig(reader, 8081);
   const config = {
-    common: readCommonConfig(reader, 8081),
+    common,
     objectStoreUrl: reader.string('OBJECT_STORE_URL', pathToFileURL(`${process.cwd()}/object-store`).href),
-    mlflowExperiment: reader.string('DATASET_MLFLOW_EXPERIMENT', 'planner-datasets'),
+    mlflowExperiment: experimentName(reader.string('DATASET_MLFLOW_EXPERIMENT', 'planner-datasets'), common.kafkaNamespace),
     maxBuildAttempts: reader.int('DATASET_MAX_BUILD_ATTEMPTS', 3, { min: 1, max: 20 }),
   };
   reader.done();

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { MlflowClient } from '@planner/mlflow-client';
+import { DATASET_DIGEST_TAG, type MlflowClient, runIdentity } from '@planner/mlflow-client';
 import { DatasetError } from './dataset-error.ts';
 import type { DatasetFiles } from './dataset-files.ts';
 import { TRAINING_COLUMNS } from './training-columns.ts';
 
 export const DATASET_VERSION_TAG = 'dataset_version';
+/** The service MLflow shows as the run's user and source (the SERVICE_NAME of service.ts, which imports this module). */
+const CREATED_BY = 'dataset-builder';
 
 /** MLflow's column types for a dataset schema (mlflow.types.Schema's JSON form). */
 const MLFLOW_TYPES = { STRING: 'string', INT32: 'integer', TIMESTAMP: 'datetime' } as const;
@@ -27,7 +29,7 @@ export async function registerDataset(
   const existing = await mlflow.searchRuns([experimentId], `tags.${DATASET_VERSION_TAG} = '${version.datasetVersion}'`, 1);
   const previous = existing[0];
   if (previous) {
-    const digest = previous.tags.dataset_digest;
+    const digest = previous.tags[DATASET_DIGEST_TAG];
     if (digest === built.digest && previous.info.status === 'FINISHED') return previous.info.runId;
     if (digest !== undefined && digest !== built.digest) {
       throw new DatasetError(
@@ -43,23 +45,22 @@ export async function registerDataset(
       await mlflow.createRun({
         experimentId,
         runName: `dataset ${version.datasetVersion}`,
-        tags: { [DATASET_VERSION_TAG]: version.datasetVersion, task: 'planner', dataset_digest: built.digest },
+        // The digest tag goes on at creation: it is what a retry looks the run up by.
+        tags: { [DATASET_VERSION_TAG]: version.datasetVersion, task: 'planner', [DATASET_DIGEST_TAG]: built.digest },
+        identity: runIdentity(CREATED_BY),
       })
     ).info.runId;
   const profile = built.profile.toJSON();
-  await mlflow.logInputs(runId, [
-    {
-      name: version.datasetVersion,
-      digest: built.digest.slice(0, 36),
-      sourceType: version.location.startsWith('s3://') ? 's3' : 'local',
-      source: JSON.stringify({ uri: `${version.location}training.parquet` }),
-      schema: JSON.stringify({
-        mlflow_colspec: TRAINING_COLUMNS.map((c) => ({ name: c.name, type: MLFLOW_TYPES[c.type], required: !c.nullable })),
-      }),
-      profile: JSON.stringify(profile),
-      context: 'training',
-    },
-  ]);
+  await mlflow.logDatasetVersion(runId, {
+    version: version.datasetVersion,
+    digest: built.digest,
+    uri: `${version.location}training.parquet`,
+    context: 'training',
+    schema: JSON.stringify({
+      mlflow_colspec: TRAINING_COLUMNS.map((c) => ({ name: c.name, type: MLFLOW_TYPES[c.type], required: !c.nullable })),
+    }),
+    profile: JSON.stringify(profile),
+  });
   await mlflow.logBatch(runId, {
     params: {
       dataset_version: version.datasetVersion,

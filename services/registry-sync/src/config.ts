@@ -1,4 +1,5 @@
 import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
+import { CANDIDATE_ALIAS } from './candidate-alias.ts';
 
 export interface RegistrySyncConfig {
   common: CommonConfig;
@@ -26,6 +27,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RegistrySyncCo
     reader.problem(
       `REGISTRY_PRODUCTION_ALIAS must be 1 to 255 letters, digits, '_' or '-', and not 'latest' or 'v<number>' (MLflow reserves them), got '${alias}'`,
     );
+  } else if (alias === CANDIDATE_ALIAS) {
+    reader.problem(`REGISTRY_PRODUCTION_ALIAS must not be '${CANDIDATE_ALIAS}': registry-sync moves that alias to each new candidate`);
   }
   reader.done();
   return config;

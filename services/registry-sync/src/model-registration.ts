@@ -17,8 +17,19 @@ export async function lockModel(trx: Trx, modelName: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`registry-sync:${modelName}`}))`.execute(trx);
 }
 
+/**
+ * The dataset version a run says it trained on (its tag, else its param), for
+ * versions registered outside the pipeline; the pipeline's own come with
+ * training.completed, which names it.
+ */
 export function datasetVersionOf(run: MlflowRun): string | null {
   return run.tags.dataset_version ?? run.params.dataset_version ?? null;
+}
+
+/** The problem when the run says it trained on another dataset version than training.completed does. */
+function datasetMismatch(run: MlflowRun, datasetVersion: string): string[] {
+  const logged = datasetVersionOf(run);
+  return logged !== null && logged !== datasetVersion ? [`tags.dataset_version=${datasetVersion} (found '${logged}')`] : [];
 }
 
 export interface Outcome {
@@ -31,20 +42,20 @@ export interface Outcome {
  * Checks a finished run against the logging contract and, when it holds,
  * makes sure exactly one version of `modelName` exists for it, waits until
  * it is READY and announces it; otherwise announces the rejection with every
- * missing item. Idempotent: a version that already exists for the run is
- * reused, and a version already announced is not announced again.
+ * missing item. `datasetVersion` is the one training.completed names; a run
+ * that logged another one is rejected. Idempotent: a version that already
+ * exists for the run is reused, and a version already announced is not
+ * announced again.
  */
 export async function registerRun(
   deps: { mlflow: MlflowClient; bus: EventBus },
   trx: Trx,
-  modelName: string,
-  runId: string,
-  correlationId: string,
+  request: { modelName: string; runId: string; datasetVersion: string; correlationId: string },
 ): Promise<Outcome> {
   const { mlflow, bus } = deps;
+  const { modelName, runId, datasetVersion, correlationId } = request;
   const run = await mlflow.getRun(runId);
-  const missing = contractViolations(run, await nonEmptyArtifactFolders(mlflow, runId));
-  const datasetVersion = datasetVersionOf(run);
+  const missing = [...contractViolations(run, await nonEmptyArtifactFolders(mlflow, runId)), ...datasetMismatch(run, datasetVersion)];
   if (missing.length > 0) {
     const event = bus.event(
       'model.rejected',
@@ -66,11 +77,11 @@ export async function registerRun(
       name: modelName,
       source: `${run.info.artifactUri}/model`,
       runId,
-      tags: { dataset_version: datasetVersion ?? '', registered_by: 'registry-sync' },
+      tags: { dataset_version: datasetVersion, registered_by: 'registry-sync' },
     });
   }
   await mlflow.waitForModelVersionReady(modelName, version.version, READY_TIMEOUT_MS);
-  await announce(bus, trx, { modelName, version: version.version, run, origin: 'pipeline', correlationId });
+  await announce(bus, trx, { modelName, version: version.version, run, datasetVersion, origin: 'pipeline', correlationId });
   return { outcome: 'registered', version: version.version, missing: [] };
 }
 
@@ -78,9 +89,16 @@ export async function registerRun(
 export async function announce(
   bus: EventBus,
   trx: Trx,
-  input: { modelName: string; version: string; run: MlflowRun; origin: 'pipeline' | 'outside'; correlationId: string },
+  input: {
+    modelName: string;
+    version: string;
+    run: MlflowRun;
+    datasetVersion: string;
+    origin: 'pipeline' | 'outside';
+    correlationId: string;
+  },
 ): Promise<boolean> {
-  const datasetVersion = datasetVersionOf(input.run);
+  const { datasetVersion } = input;
   const recorded = await trx
     .insertInto('exp.registry_versions')
     .values({
@@ -103,7 +121,7 @@ export async function announce(
       model_version: input.version,
       model_uri: `models:/${input.modelName}/${input.version}`,
       run_id: input.run.info.runId,
-      dataset_version: datasetVersion ?? '',
+      dataset_version: datasetVersion,
       policy_id: input.run.tags.policy_id ?? null,
       registered_outside_pipeline: input.origin === 'outside',
     },

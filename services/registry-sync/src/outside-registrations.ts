@@ -80,15 +80,18 @@ export class OutsideRegistrations {
           continue;
         }
         const run = await mlflow.getRun(version.runId);
+        // No training.completed names its dataset: the run's own dataset_version tag (or param) is all there is.
+        const datasetVersion = datasetVersionOf(run);
         const missing = contractViolations(run, await nonEmptyArtifactFolders(mlflow, version.runId));
-        if (missing.length > 0) {
+        // The contract requires a dataset_version, so a run without one is among those missing something.
+        if (missing.length > 0 || datasetVersion === null) {
           await trx
             .insertInto('exp.registry_versions')
             .values({
               model_name: modelName,
               model_version: version.version,
               run_id: version.runId,
-              dataset_version: datasetVersionOf(run),
+              dataset_version: datasetVersion,
               origin: 'outside',
               outcome: 'rejected',
               missing,
@@ -96,12 +99,12 @@ export class OutsideRegistrations {
             .execute();
           const event = bus.event(
             'model.rejected',
-            { run_id: version.runId, model_name: modelName, dataset_version: datasetVersionOf(run), missing },
+            { run_id: version.runId, model_name: modelName, dataset_version: datasetVersion, missing },
             correlationId,
           );
           await bus.enqueue(trx, 'model.rejected', event, version.runId);
         } else {
-          await announce(bus, trx, { modelName, version: version.version, run, origin: 'outside', correlationId });
+          await announce(bus, trx, { modelName, version: version.version, run, datasetVersion, origin: 'outside', correlationId });
         }
         announced.push(version.version);
         logger.info({ model: modelName, version: version.version, missing }, 'version registered outside the pipeline');

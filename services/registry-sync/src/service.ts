@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RegistrySyncConfig } from './config.ts';
 import { experimentRolledBackHandler } from './handlers/experiment-rolled-back.ts';
 import { gatePassedHandler } from './handlers/gate-passed.ts';
+import { gateRejectedHandler } from './handlers/gate-rejected.ts';
 import { modelPromotedHandler } from './handlers/model-promoted.ts';
 import { trainingCompletedHandler } from './handlers/training-completed.ts';
 import { OutsideRegistrations } from './outside-registrations.ts';
@@ -14,6 +15,7 @@ export const SERVICE_NAME = 'registry-sync';
 export const GROUPS = {
   trainingCompleted: `${SERVICE_NAME}.training-completed`,
   gatePassed: `${SERVICE_NAME}.gate-passed`,
+  gateRejected: `${SERVICE_NAME}.gate-rejected`,
   modelPromoted: `${SERVICE_NAME}.model-promoted`,
   experimentRolledBack: `${SERVICE_NAME}.experiment-rolled-back`,
 } as const;
@@ -30,9 +32,22 @@ export async function startRegistrySync(config: RegistrySyncConfig, env: NodeJS.
     maxBatchSize: 1,
     handler: trainingCompletedHandler({ mlflow, bus: runtime.bus, modelName: config.modelName }),
   });
-  // Setting a tag twice is harmless, so a redelivered gate.passed needs no bookkeeping.
-  runtime.subscribe({ groupId: GROUPS.gatePassed, topic: 'gate.passed', maxBatchSize: 1, handler: gatePassedHandler({ mlflow }) });
+  // Seed §6.1: the gate's decisions, as tags and the candidate alias. Setting a tag or an alias twice is harmless,
+  // so a redelivered decision needs no bookkeeping.
+  runtime.subscribe({
+    groupId: GROUPS.gatePassed,
+    topic: 'gate.passed',
+    maxBatchSize: 1,
+    handler: gatePassedHandler({ mlflow, logger: runtime.logger }),
+  });
+  runtime.subscribe({
+    groupId: GROUPS.gateRejected,
+    topic: 'gate.rejected',
+    maxBatchSize: 1,
+    handler: gateRejectedHandler({ mlflow, logger: runtime.logger }),
+  });
   // Seed §6.3: promotion moves the production alias and retires the version it replaces; a rollback tags the candidate.
+  // Both take the candidate alias off the version when it holds it.
   // Both set the same values when redelivered; each event's MLflow calls get a transaction of their own.
   runtime.subscribe({
     groupId: GROUPS.modelPromoted,

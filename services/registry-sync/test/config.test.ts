@@ -18,3 +18,11 @@ test('an alias MLflow would refuse or reserves is a configuration error naming t
     );
   }
 });
+
+test("the production alias cannot be 'candidate', the alias each new candidate takes", () => {
+  assert.throws(
+    () => readConfig({ ...base, REGISTRY_PRODUCTION_ALIAS: 'candidate' }),
+    (error: Error & { code?: string }) =>
+      error.code === 'CONFIG_INVALID' && error.message.includes(`REGISTRY_PRODUCTION_ALIAS must not be 'candidate'`),
+  );
+});

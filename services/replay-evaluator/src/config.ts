@@ -1,3 +1,4 @@
+import { experimentName } from '@planner/mlflow-client';
 import { type CommonConfig, ConfigReader, readCommonConfig } from '@planner/service-kit';
 
 export interface ReplayEvaluatorConfig {
@@ -12,6 +13,7 @@ export interface ReplayEvaluatorConfig {
   seed: number;
   /** The alias of the production model version (the baseline); the heuristic baseline while none has it. */
   baselineAlias: string;
+  /** MLflow experiment of the replay runs: REPLAY_MLFLOW_EXPERIMENT under the namespace's rule (`experimentName`). */
   mlflowExperiment: string;
   /** Added to every policy call (benchmarks: a fixed simulated inference latency); 0 in production. */
   simulatedLatencyMs: number;
@@ -19,15 +21,16 @@ export interface ReplayEvaluatorConfig {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ReplayEvaluatorConfig {
   const reader = new ConfigReader(env);
+  const common = readCommonConfig(reader, 8084);
   const config = {
-    common: readCommonConfig(reader, 8084),
+    common,
     replayOnRegister: reader.oneOf('REPLAY_ON_REGISTER', ['true', 'false'], 'true') === 'true',
     worker: reader.oneOf('REPLAY_WORKER', ['true', 'false'], 'true') === 'true',
     shardSize: reader.int('REPLAY_SHARD_SIZE', 25, { min: 1, max: 10_000 }),
     rowConcurrency: reader.int('REPLAY_ROW_CONCURRENCY', 4, { min: 1, max: 256 }),
     seed: reader.int('REPLAY_SEED', 7, { min: 0, max: 2 ** 31 - 1 }),
     baselineAlias: reader.string('REPLAY_BASELINE_ALIAS', 'production'),
-    mlflowExperiment: reader.string('REPLAY_MLFLOW_EXPERIMENT', 'planner-replays'),
+    mlflowExperiment: experimentName(reader.string('REPLAY_MLFLOW_EXPERIMENT', 'planner-replays'), common.kafkaNamespace),
     simulatedLatencyMs: reader.int('REPLAY_SIMULATED_LATENCY_MS', 0, { min: 0, max: 60_000 }),
   };
   reader.done();

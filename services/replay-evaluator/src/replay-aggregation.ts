@@ -2,13 +2,16 @@ import { createHash } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
 import { canonicalize } from '@planner/domain';
 import { type AggregateMetrics, aggregateMetrics, DEFAULT_CONFIDENCE, OFFLINE_SCORE_VERSION, type RowMetrics } from '@planner/evaluation';
-import type { MlflowClient } from '@planner/mlflow-client';
+import { type MlflowClient, runIdentity } from '@planner/mlflow-client';
 import type { MetricComparison } from '@planner/schemas';
 import type { Selectable, Transaction } from 'kysely';
 import type { PolicyRefRow, ReplayTables } from './tables.ts';
 
 type Trx = Transaction<ReplayTables & BusTables>;
 type Replay = Selectable<ReplayTables['exp.replays']>;
+
+/** The service MLflow shows as the replay run's user and source (the SERVICE_NAME of service.ts, which imports this module). */
+const CREATED_BY = 'replay-evaluator';
 
 /** Measured, not pinned: wall time differs between runs, so it stays out of the digest. */
 const UNPINNED: ReadonlySet<string> = new Set(['latency_ms']);
@@ -72,7 +75,13 @@ export function metricComparisons(aggregate: AggregateMetrics): MetricComparison
   }));
 }
 
-async function logToMlflow(
+/**
+ * The replay's MLflow run in `experimentName` (created once, found again by
+ * its replay_id tag): its pins as tags and params, the aggregate metrics and
+ * summary; the candidate model's own run gets the offline scores. Returns the
+ * replay run's id.
+ */
+export async function logReplayRun(
   mlflow: MlflowClient,
   experimentName: string,
   replay: Replay,
@@ -102,6 +111,7 @@ async function logToMlflow(
           ...(modelRunId ? { model_run_id: modelRunId } : {}),
           results_digest: digest,
         },
+        identity: runIdentity(CREATED_BY),
       })
     ).info.runId;
   const metrics = Object.entries(aggregate.metrics).flatMap(([name, m]) => [
@@ -154,7 +164,7 @@ export async function aggregateReplay(
     { seed: replay.seed, confidence: DEFAULT_CONFIDENCE },
   );
   const digest = resultsDigest(pairs);
-  const runId = await logToMlflow(deps.mlflow, deps.mlflowExperiment, replay, aggregate, digest);
+  const runId = await logReplayRun(deps.mlflow, deps.mlflowExperiment, replay, aggregate, digest);
   await trx
     .updateTable('exp.replays')
     .set({

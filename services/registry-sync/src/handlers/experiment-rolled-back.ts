@@ -3,6 +3,7 @@ import { parsePolicyVersionId } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ExperimentRolledBack } from '@planner/schemas';
 import type { Logger } from 'pino';
+import { releaseCandidateAlias } from '../candidate-alias.ts';
 import { lockModel } from '../model-registration.ts';
 import { cutTagValue, requireModelVersion } from '../model-version-tags.ts';
 import type { RegistryTables } from '../tables.ts';
@@ -18,11 +19,15 @@ export function rollbackReason(reasons: readonly string[]): string {
 
 /**
  * Seed §6.3: the rolled-back candidate's model version is tagged
- * stage=rolled_back and rollback_reason=<every reason>. A policy version
- * without a model (the heuristic baseline) leaves the registry as it is. A
- * version MLflow does not have is refused (dead-lettered at once). Redelivered,
- * it sets the same values again. A rollback older than the promotion of the
- * same version to production (events on different partitions) is not applied.
+ * stage=rolled_back, rollback_reason=<every reason> and
+ * rolled_back_experiment=<experiment>, and leaves the candidate alias when it
+ * holds it. The event has no decision id field: the promotion-gate's reasons
+ * name the decision, and it keeps its online decisions per experiment. A
+ * policy version without a model (the heuristic baseline) leaves the registry
+ * as it is. A version MLflow does not have is refused (dead-lettered at once).
+ * Redelivered, it sets the same values again. A rollback older than the
+ * promotion of the same version to production (events on different
+ * partitions) is not applied.
  */
 export function experimentRolledBackHandler(deps: { mlflow: MlflowClient; logger: Logger }) {
   const { mlflow, logger } = deps;
@@ -43,8 +48,10 @@ export function experimentRolledBackHandler(deps: { mlflow: MlflowClient; logger
       );
       return;
     }
-    await requireModelVersion(mlflow, name, version, `experiment.rolled_back of ${event.policy_version_id}`);
+    const rolledBack = await requireModelVersion(mlflow, name, version, `experiment.rolled_back of ${event.policy_version_id}`);
     await mlflow.setModelVersionTag(name, version, 'stage', 'rolled_back');
+    await mlflow.setModelVersionTag(name, version, 'rolled_back_experiment', event.experiment_id);
     await mlflow.setModelVersionTag(name, version, 'rollback_reason', rollbackReason(event.reasons));
+    await releaseCandidateAlias(mlflow, rolledBack);
   };
 }

@@ -3,6 +3,7 @@ import { parsePolicyVersionId } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ModelPromoted } from '@planner/schemas';
 import type { Logger } from 'pino';
+import { releaseCandidateAlias } from '../candidate-alias.ts';
 import { lockModel } from '../model-registration.ts';
 import { findModelVersion, isVersionNumber, requireModelVersion } from '../model-version-tags.ts';
 import type { RegistryTables } from '../tables.ts';
@@ -10,7 +11,8 @@ import type { RegistryTables } from '../tables.ts';
 /**
  * Seed §6.3: the promoted version takes the production alias (MLflow keeps one
  * version per alias, so it leaves the previous one by itself) and the tags
- * stage=production and promoted_from_experiment=<experiment>; the version it
+ * stage=production and promoted_from_experiment=<experiment>, and leaves the
+ * candidate alias when it holds it (its experiment is over); the version it
  * replaces, when the event names one, is tagged stage=retired.
  *
  * Redelivered, it sets the same values again. A promotion older than the
@@ -56,7 +58,7 @@ export function modelPromotedHandler(deps: { mlflow: MlflowClient; productionAli
       return;
     }
 
-    await requireModelVersion(mlflow, name, version, what);
+    const promoted = await requireModelVersion(mlflow, name, version, what);
     const retire =
       retired && isVersionNumber(retired.modelVersion)
         ? await findModelVersion(mlflow, retired.modelName, retired.modelVersion)
@@ -71,6 +73,7 @@ export function modelPromotedHandler(deps: { mlflow: MlflowClient; productionAli
     await mlflow.setRegisteredModelAlias(name, alias, version);
     await mlflow.setModelVersionTag(name, version, 'stage', 'production');
     await mlflow.setModelVersionTag(name, version, 'promoted_from_experiment', event.experiment_id);
+    await releaseCandidateAlias(mlflow, promoted);
     if (retire) await mlflow.setModelVersionTag(retire.name, retire.version, 'stage', 'retired');
 
     const row = {

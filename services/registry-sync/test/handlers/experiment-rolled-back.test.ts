@@ -1,6 +1,7 @@
 /**
  * Seed §6.3 on the real stack: experiment.rolled_back from Kafka tags the
- * candidate's model version stage=rolled_back with every reason; a redelivery
+ * candidate's model version stage=rolled_back with its experiment and every
+ * reason (the candidate alias: gate-decisions.test.ts); a redelivery
  * changes nothing; the heuristic baseline needs nothing; a rollback older
  * than the version's promotion is not applied; a version MLflow does not
  * have is dead-lettered with its reason.
@@ -50,7 +51,7 @@ function rollback(policyVersionId: string, reasons: string[]): ExperimentRolledB
 
 const REASONS = ['guardrail latency_p95_ms breached: 812 ms against 600 ms', 'sample ratio mismatch: p = 0.0004 < 0.001'];
 
-test('experiment.rolled_back tags the version stage=rolled_back with every reason; a redelivery changes nothing', async () => {
+test('experiment.rolled_back tags the version stage=rolled_back with its experiment and every reason; a redelivery changes nothing', async () => {
   await ready();
   const event = rollback(policyVersion(name, '1'), REASONS);
   await gate().bus.publish('experiment.rolled_back', event, name);
@@ -61,6 +62,7 @@ test('experiment.rolled_back tags the version stage=rolled_back with every reaso
   });
   assert.deepEqual(tags, {
     stage: 'rolled_back',
+    rolled_back_experiment: event.experiment_id,
     rollback_reason: 'guardrail latency_p95_ms breached: 812 ms against 600 ms; sample ratio mismatch: p = 0.0004 < 0.001',
   });
 
