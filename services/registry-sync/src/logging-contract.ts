@@ -5,20 +5,29 @@ export const LOGGING_CONTRACT = {
   params: ['learning_rate', 'batch_size', 'epochs', 'dataset_version', 'model_architecture'],
   metrics: ['training_loss', 'validation_loss'],
   artifacts: ['model', 'tokenizer', 'config'],
+  /** The registered source is the run's model/ folder: it must be an MLflow model, loadable with `mlflow.pyfunc.load_model`. */
+  mlflowModel: 'model/MLmodel',
   tags: { task: 'planner', dataset_version: undefined, policy_id: undefined } as Record<string, string | undefined>,
 } as const;
 
 /**
  * Every item of the contract the run misses, named as `params.epochs`,
  * `metrics.validation_loss`, `artifacts.tokenizer`, `tags.task=planner`; empty
- * when the run honours it. `artifactFolders` are the run's top-level artifact
- * folders that hold at least one file.
+ * when the run honours it. `artifacts` are the run's top-level artifact
+ * folders that hold at least one file and the paths of the entries directly
+ * in them (`model/MLmodel`), as `nonEmptyArtifactFolders` lists them.
  */
-export function contractViolations(run: Pick<MlflowRun, 'params' | 'metrics' | 'tags'>, artifactFolders: ReadonlySet<string>): string[] {
+export function contractViolations(run: Pick<MlflowRun, 'params' | 'metrics' | 'tags'>, artifacts: ReadonlySet<string>): string[] {
   const missing: string[] = [];
   for (const param of LOGGING_CONTRACT.params) if (!run.params[param]) missing.push(`params.${param}`);
   for (const metric of LOGGING_CONTRACT.metrics) if (!Number.isFinite(run.metrics[metric])) missing.push(`metrics.${metric}`);
-  for (const artifact of LOGGING_CONTRACT.artifacts) if (!artifactFolders.has(artifact)) missing.push(`artifacts.${artifact}`);
+  for (const artifact of LOGGING_CONTRACT.artifacts) {
+    if (!artifacts.has(artifact)) missing.push(`artifacts.${artifact}`);
+    // A model/ folder without it would register raw files that no MLflow client can load.
+    else if (artifact === 'model' && !artifacts.has(LOGGING_CONTRACT.mlflowModel)) {
+      missing.push(`artifacts.${LOGGING_CONTRACT.mlflowModel} (model/ is not an MLflow model: save it with an MLflow flavour)`);
+    }
+  }
   for (const [tag, required] of Object.entries(LOGGING_CONTRACT.tags)) {
     const value = run.tags[tag];
     if (!value) missing.push(required ? `tags.${tag}=${required}` : `tags.${tag}`);
@@ -30,12 +39,17 @@ export function contractViolations(run: Pick<MlflowRun, 'params' | 'metrics' | '
   return missing;
 }
 
-/** The artifact folders of a run that are non-empty (a folder with nothing in it does not count). */
+/**
+ * The artifact folders of a run that are non-empty (a folder with nothing in
+ * it does not count), and the paths of the entries directly in them.
+ */
 export async function nonEmptyArtifactFolders(mlflow: MlflowClient, runId: string): Promise<Set<string>> {
-  const folders = new Set<string>();
+  const found = new Set<string>();
   for (const entry of await mlflow.listArtifacts(runId)) {
     if (!entry.isDir) continue;
-    if ((await mlflow.listArtifacts(runId, entry.path)).length > 0) folders.add(entry.path);
+    const inside = await mlflow.listArtifacts(runId, entry.path);
+    if (inside.length > 0) found.add(entry.path);
+    for (const child of inside) found.add(child.path);
   }
-  return folders;
+  return found;
 }

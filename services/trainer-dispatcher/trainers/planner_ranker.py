@@ -1,10 +1,13 @@
 """planner-ranker/1: a CPU ranking model over context x recipe tokens, fitted by mini-batch
 gradient descent on the logistic loss (numpy only). See README.md for the job contract and
-SCORE below for the formula a scorer must reproduce from model.json and tokenizer.json."""
+SCORE below for the formula a scorer must reproduce from model.json and tokenizer.json.
+model/ is an MLflow pyfunc model (ranker_pyfunc.py) that also holds model.json."""
 
 import json
 import math
 import os
+import shutil
+import tempfile
 import time
 from typing import Any
 
@@ -29,6 +32,7 @@ from training_contract import (
 
 FORMAT = "planner-ranker/1"
 TOP_K = 21  # a week: 7 days x 3 slots
+EXAMPLE_PAIRS = 5  # rows of the MLflow model's input example
 SCORE = (
     "score(context, recipe) = bias + sum_{r in R} recipe_token_bias[r] + sum_{c in C} sum_{r in R} weights[c][r]; "
     "C = the distinct context tokens (features_json) found in tokenizer.context_tokens, R = the distinct recipe tokens "
@@ -89,6 +93,7 @@ class Data:
         if len(set(self.recipe_ids)) != len(self.recipe_ids) or not self.recipe_ids:
             raise JobError("recipes.parquet must list each recipe_id once and at least one recipe")
         recipe_tokens = [keep(token_list(catalogue["tokens_json"][i], f"recipes.parquet tokens_json of {catalogue['recipe_id'][i]}")) for i in order]
+        raw_recipe_tokens = [catalogue["tokens_json"][i] for i in order]
         self.recipe_vocab = sorted({t for tokens in recipe_tokens for t in tokens})
         self.Z = multi_hot(recipe_tokens, {t: i for i, t in enumerate(self.recipe_vocab)})
 
@@ -102,6 +107,8 @@ class Data:
         contexts: dict[str, list[list[str]]] = {"train": [], "validation": []}
         accepted: dict[str, list[list[int]]] = {"train": [], "validation": []}
         edited_away: dict[str, list[list[int]]] = {"train": [], "validation": []}
+        # The MLflow model's input example: the first train rows, each with its first accepted recipe, as stored.
+        self.example: list[dict[str, str]] = []
         unknown = 0
         for n, split in enumerate(rows["split"]):
             if split not in contexts:
@@ -110,6 +117,8 @@ class Data:
             meals = token_list(rows["accepted_meals_json"][n], f"training.parquet row {n} accepted_meals_json")
             unknown += sum(m not in index for m in meals)
             accepted[split].append(sorted({index[m] for m in meals if m in index}))
+            if split == "train" and accepted[split][-1] and len(self.example) < EXAMPLE_PAIRS:
+                self.example.append({"features_json": rows["features_json"][n], "tokens_json": raw_recipe_tokens[accepted[split][-1][0]]})
             # The meals the user swapped out: what they were shown and did not want, the clearest negatives there are.
             edits = json.loads(rows["user_edits_json"][n] or "[]")
             removed = {e.get("from_recipe_id") for e in edits if e.get("to_recipe_id")} - set(meals)
@@ -197,6 +206,40 @@ def round8(values) -> Any:
     return float(f"{float(values):.8g}") + 0.0
 
 
+def save_mlflow_model(output: str, weights: dict[str, Any], example: list[dict[str, str]]) -> None:
+    """<output>/model as an MLflow pyfunc model whose artifacts are model.json, tokenizer.json and config.json
+    (a registered version downloads only model/, so it carries all three), with model.json also at model/model.json,
+    where the TypeScript runtime reads it. Requirements are pinned to this Python's versions, never inferred."""
+    import mlflow
+    import pandas as pd
+    import ranker_pyfunc
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    path = os.path.join(output, "model")
+    shutil.rmtree(path, ignore_errors=True)  # save_model refuses a non-empty folder (a rerun into the same --output)
+    with tempfile.TemporaryDirectory() as staging:
+        weights_file = os.path.join(staging, "model.json")
+        write_json(weights_file, weights)
+        mlflow.pyfunc.save_model(
+            path=path,
+            python_model=ranker_pyfunc.__file__,
+            artifacts={
+                "model": weights_file,
+                "tokenizer": os.path.join(output, "tokenizer", "tokenizer.json"),
+                "config": os.path.join(output, "config", "config.json"),
+            },
+            signature=ModelSignature(
+                inputs=Schema([ColSpec("string", c) for c in ranker_pyfunc.INPUT_COLUMNS]),
+                outputs=Schema([ColSpec("double", c) for c in ranker_pyfunc.OUTPUT_COLUMNS]),
+            ),
+            input_example=pd.DataFrame(example, columns=list(ranker_pyfunc.INPUT_COLUMNS)),
+            pip_requirements=[f"mlflow=={mlflow.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"],
+            metadata={"format": FORMAT},
+        )
+        shutil.copyfile(weights_file, os.path.join(path, "model.json"))
+
+
 def main() -> None:
     args = job_arguments(__doc__.splitlines()[0])
     recipe = load_recipe(args.recipe, RECIPE_FIELDS)
@@ -240,10 +283,6 @@ def main() -> None:
         log(f"eval_score (recall@{TOP_K} on {int(has_positive.sum())} validation rows) {metrics['eval_score']:.4f}; random ranking expects {min(1.0, TOP_K / n_recipes):.4f}")
 
         write_json(
-            os.path.join(args.output, "model", "model.json"),
-            {"format": FORMAT, "bias": round8(model.bias), "recipe_token_bias": round8(model.u), "weights": round8(model.W), "shape": list(model.W.shape)},
-        )
-        write_json(
             os.path.join(args.output, "tokenizer", "tokenizer.json"),
             {"format": FORMAT, "codec_version": data.codec_version, "context_tokens": data.context_vocab, "recipe_tokens": data.recipe_vocab},
         )
@@ -262,9 +301,14 @@ def main() -> None:
                 "metrics": {k: round8(v) for k, v in metrics.items()},
             },
         )
+        save_mlflow_model(
+            args.output,
+            {"format": FORMAT, "bias": round8(model.bias), "recipe_token_bias": round8(model.u), "weights": round8(model.W), "shape": list(model.W.shape)},
+            data.example,
+        )
         for folder in ("model", "tokenizer", "config"):
             mlflow.log_artifacts(os.path.join(args.output, folder), artifact_path=folder)
-    log(f"done in {time.perf_counter() - started:.1f} s; artifacts model/, tokenizer/, config/ logged to run {run_id}")
+    log(f"done in {time.perf_counter() - started:.1f} s; artifacts model/ (an MLflow model), tokenizer/, config/ logged to run {run_id}")
 
 
 if __name__ == "__main__":

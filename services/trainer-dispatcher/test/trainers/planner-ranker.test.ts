@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MlflowHttp } from '@planner/mlflow-client';
+import { MlflowClient, MlflowHttp } from '@planner/mlflow-client';
+// trainer-dispatcher does not depend on the runtime; its test compares against it.
+import { LearnedRankerRuntime, rankerScore } from '@planner/policy-runtime';
 
 const env = process.env;
 const MLFLOW = env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000';
@@ -26,6 +28,7 @@ const PYTHON =
   env.TRAINER_PYTHON ?? join(env.PL_CACHE_DIR ?? join(homedir(), '.cache', 'planner-lifecycle'), 'mlflow-3.17.2', 'bin', 'python');
 const TRAINERS = join(import.meta.dirname, '..', '..', 'trainers');
 const MAKE_DATASET = join(import.meta.dirname, 'fixtures', 'make_dataset.py');
+const SCORE_WITH_MLFLOW = join(import.meta.dirname, 'score_with_mlflow.py');
 const RECIPES = 60;
 const TOP_K = 21;
 const FIXTURE_SIZE = ['--rows', '300', '--recipes', String(RECIPES)];
@@ -133,7 +136,7 @@ async function train(trainer: string, location: string, recipe: Recipe = RECIPE)
   const output = join(work, `out-${runId}`);
   const result = runTrainer(trainer, location, recipe, output, { MLFLOW_RUN_ID: runId });
   assert.equal(result.status, 0, `${trainer} failed:\n${result.stdout}\n${result.stderr}`);
-  for (const file of ['model/model.json', 'tokenizer/tokenizer.json', 'config/config.json'])
+  for (const file of ['model/MLmodel', 'model/model.json', 'tokenizer/tokenizer.json', 'config/config.json'])
     assert.ok(existsSync(join(output, file)), file);
   return runId;
 }
@@ -206,17 +209,14 @@ describe('reference trainers', () => {
     assert.equal(params.dataset_version, `fixture-${unique}`);
     assert.deepEqual([params.seed, params.l2, params.negatives_per_positive, params.drop_feature_prefixes], ['7', '0.0001', '4', '[]']);
 
-    for (const [folder, file] of [
-      ['model', 'model/model.json'],
-      ['tokenizer', 'tokenizer/tokenizer.json'],
-      ['config', 'config/config.json'],
-    ] as const) {
-      const listed = await mlflow<{ files?: { path: string }[] }>(`/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=${folder}`);
-      assert.deepEqual(
-        (listed.files ?? []).map((f) => f.path),
-        [file],
+    const listed = async (folder: string) =>
+      ((await mlflow<{ files?: { path: string }[] }>(`/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=${folder}`)).files ?? []).map(
+        (f) => f.path,
       );
-    }
+    assert.deepEqual(await listed('tokenizer'), ['tokenizer/tokenizer.json']);
+    assert.deepEqual(await listed('config'), ['config/config.json']);
+    const modelFiles = await listed('model');
+    for (const file of ['model/MLmodel', 'model/model.json']) assert.ok(modelFiles.includes(file), `${file} in ${modelFiles.join(', ')}`);
     const model = JSON.parse((await artifact(runId, 'model/model.json')).toString()) as {
       format: string;
       weights: number[][];
@@ -235,6 +235,54 @@ describe('reference trainers', () => {
       `W[region=north, cuisine=italian] = ${weight('region=north', 'cuisine=italian')}`,
     );
     assert.ok((weight('region=north', 'cuisine=italian') ?? 0) > (weight('region=north', 'cuisine=thai') ?? 0));
+  });
+
+  test('a registered version loads with the official MLflow client and scores real rows as the TypeScript runtime does', async () => {
+    const runId = await trainedLocally();
+    const client = new MlflowClient({ trackingUri: MLFLOW });
+    const name = `planner-ranker-test-${unique}`;
+    await client.createRegisteredModel(name);
+    // The source registry-sync registers: the run's model/ folder.
+    const source = `${(await client.getRun(runId)).info.artifactUri}/model`;
+    const { version } = await client.waitForModelVersionReady(
+      name,
+      (await client.createModelVersion({ name, source, runId })).version,
+      60_000,
+    );
+    const uri = `models:/${name}/${version}`;
+
+    const out = join(work, 'scored-with-mlflow.json');
+    // Nothing of trainers/ on sys.path: the model must carry its own code.
+    const scored = python([SCORE_WITH_MLFLOW, '--model-uri', uri, '--dataset', dataset, '--rows', '5', '--out', out], { PYTHONPATH: '' });
+    assert.equal(scored.status, 0, `${scored.stdout}\n${scored.stderr}`);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as {
+      inputs: string[];
+      outputs: string[];
+      requirements: string[];
+      example_from_dataset: boolean;
+      example_scores: number[];
+      pairs: { row_id: string; recipe_id: string; features_json: string; tokens_json: string; score: number; probability: number }[];
+    };
+    assert.deepEqual(result.inputs, ['features_json', 'tokens_json']);
+    assert.deepEqual(result.outputs, ['score', 'probability']);
+    assert.ok(result.example_from_dataset, 'the input example is rows of the dataset');
+    assert.equal(result.example_scores.length, 5);
+    assert.deepEqual(
+      result.requirements.map((r) => r.split('==')[0]),
+      ['mlflow', 'numpy', 'pandas'],
+      `pinned, not inferred: ${result.requirements.join(', ')}`,
+    );
+    assert.ok(result.requirements.includes('mlflow==3.17.2'));
+
+    const runtime = await LearnedRankerRuntime.load(client, uri, []);
+    assert.equal(result.pairs.length, 5 * RECIPES);
+    for (const pair of result.pairs) {
+      const expected = rankerScore(runtime.model, JSON.parse(pair.features_json), JSON.parse(pair.tokens_json));
+      const where = `${pair.row_id} x ${pair.recipe_id}: Python ${pair.score}, TypeScript ${expected}`;
+      assert.ok(Math.abs(pair.score - expected) <= 1e-9 * Math.abs(expected), where);
+      assert.ok(Math.abs(pair.probability - 1 / (1 + Math.exp(-expected))) <= 1e-12, `probability of ${where}`);
+    }
+    assert.ok(new Set(result.pairs.map((p) => p.score)).size > RECIPES, 'the scores depend on the row and the recipe');
   });
 
   test('planner_ranker is deterministic under its seed', async () => {
