@@ -1,13 +1,15 @@
 /**
  * `./lifecycle dataset request`: publishes dataset.requested, as a scheduler
  * or an engineer would; the dataset-builder builds the version and answers on
- * dataset.ready with the same correlation id.
+ * dataset.ready with the same correlation id. The request starts the
+ * lifecycle's trace, whose id it prints.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventBus, KafkajsTransport } from '@planner/bus';
 import { loadStackConfig } from '@planner/local-stack';
 import { SchemaRegistry } from '@planner/schemas';
+import { continueTrace, startTracing, storedTraceContext } from '@planner/telemetry';
 import { requestProblems } from '../services/dataset-builder/src/handlers/dataset-requested.ts';
 
 const USAGE = `usage: lifecycle dataset request --model <name> --from <ISO time> --to <ISO time> [--date YYYY-MM-DD] [--split-seed <n>]
@@ -53,16 +55,22 @@ async function main(): Promise<void> {
     namespace,
   });
   const bus = new EventBus({ transport, registry: SchemaRegistry.load(), producer: 'lifecycle-cli' });
+  // Without a tracer provider the propagator writes nothing: the event would start no trace.
+  const tracing = startTracing({ serviceName: 'lifecycle-cli' });
   try {
     const correlationId = randomUUID();
-    await bus.publish(
-      'dataset.requested',
-      bus.event('dataset.requested', request, correlationId),
-      `${request.model_name}/${request.dataset_date}`,
-    );
-    console.log(`requested dataset ${request.model_name}/${request.dataset_date} (correlation id ${correlationId})`);
+    const traceId = await continueTrace('lifecycle dataset request', {}, { correlationId }, async () => {
+      await bus.publish(
+        'dataset.requested',
+        bus.event('dataset.requested', request, correlationId),
+        `${request.model_name}/${request.dataset_date}`,
+      );
+      return storedTraceContext().traceparent?.split('-')[1];
+    });
+    console.log(`requested dataset ${request.model_name}/${request.dataset_date} (correlation id ${correlationId}, trace id ${traceId})`);
   } finally {
     await transport.close();
+    await tracing.shutdown();
   }
 }
 

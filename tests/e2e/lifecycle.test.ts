@@ -1,8 +1,8 @@
 /**
  * End to end on the real stack: synthetic upstream events on Kafka → dataset
- * → training → registry → sharded replay → promotion gate. A model that
- * learned the hidden preferences passes and gets a policy version, a ≤10%
- * experiment and the MLflow tag; live traffic (`./lifecycle traffic`) then
+ * → training → registry → sharded replay → promotion gate, in one trace. A
+ * model that learned the hidden preferences passes and gets a policy version,
+ * a ≤10% experiment and the MLflow tag; live traffic (`./lifecycle traffic`) then
  * serves 20,000 plan requests on the variants, and the next dataset holds the
  * candidate's plans; a recipe blind to allergies is rejected for constraint
  * respect, replayed against production while the experiment runs; a rerun
@@ -131,6 +131,36 @@ async function datasetReady(version: string) {
   );
 }
 
+const RUN_TOPICS = [
+  'dataset.requested',
+  'dataset.ready',
+  'training.completed',
+  'model.registered',
+  'replay.shards',
+  'replay.completed',
+  'gate.passed',
+  'experiment.started',
+] as const;
+
+/**
+ * Every event of the run, on every topic and from every service, carries one
+ * trace: the one its dataset request started (experiment.started when the
+ * experiment started at once).
+ */
+async function oneTrace(correlationId: string) {
+  const traces: Record<string, (string | undefined)[]> = {};
+  for (const topic of RUN_TOPICS) {
+    const messages = (await readTopic(client.transport, topic)).filter((m) => m.event.correlation_id === correlationId);
+    if (messages.length > 0 || topic !== 'experiment.started') traces[topic] = messages.map((m) => m.headers.traceparent?.split('-')[1]);
+  }
+  const traceId = traces['dataset.requested']?.[0];
+  assert.match(String(traceId), /^[0-9a-f]{32}$/, 'dataset.requested starts the trace');
+  const expected = Object.fromEntries(
+    Object.entries(traces).map(([topic, ids]) => [topic, ids.length > 0 ? ids.map(() => traceId) : [traceId]]),
+  );
+  assert.deepEqual(traces, expected, `one trace, ${traceId}, from the dataset request to the gate decision`);
+}
+
 describe('from upstream events to a gate decision', () => {
   let goodReplay: string;
   let modelName: string;
@@ -161,6 +191,7 @@ describe('from upstream events to a gate decision', () => {
     );
     passed = decision.event;
     goodReplay = passed.replay_id;
+    await oneTrace(requested.body.correlation_id as string);
     assert.ok(passed.treatment_allocation > 0 && passed.treatment_allocation <= 0.1, `allocation ${passed.treatment_allocation}`);
     assert.ok(passed.rules.every((r) => r.passed));
 

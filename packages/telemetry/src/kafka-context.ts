@@ -1,12 +1,5 @@
-import { type Context, context, createContextKey, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-
-const CORRELATION_ID = createContextKey('planner.correlation_id');
-const tracer = () => trace.getTracer('planner-lifecycle');
-
-/** The correlation id of the lifecycle run the current code works for, if any. */
-export function currentCorrelationId(): string | undefined {
-  return context.active().getValue(CORRELATION_ID) as string | undefined;
-}
+import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { runInSpan } from './run-span.ts';
 
 /** Adds the active trace context (traceparent, tracestate) to outgoing Kafka headers. */
 export function injectTraceContext(headers: Record<string, string>): Record<string, string> {
@@ -16,10 +9,12 @@ export function injectTraceContext(headers: Record<string, string>): Record<stri
 
 /** Runs `fn` in a producer span for `topic`, so the headers it injects point at that span. */
 export function producerSpan<T>(topic: string, fn: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(
+  return runInSpan(
     `publish ${topic}`,
     { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } },
-    (span) => settle(span, fn),
+    context.active(),
+    undefined,
+    fn,
   );
 }
 
@@ -34,24 +29,11 @@ export function consumerSpan<T>(
   attributes: Record<string, string | number>,
   fn: () => Promise<T>,
 ): Promise<T> {
-  let parent: Context = propagation.extract(context.active(), headers);
-  if (correlationId) parent = parent.setValue(CORRELATION_ID, correlationId);
-  return tracer().startActiveSpan(
+  return runInSpan(
     `process ${topic}`,
     { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, ...attributes } },
-    parent,
-    (span) => settle(span, fn),
+    propagation.extract(context.active(), headers),
+    correlationId,
+    fn,
   );
-}
-
-async function settle<T>(span: ReturnType<ReturnType<typeof tracer>['startSpan']>, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    throw error;
-  } finally {
-    span.end();
-  }
 }

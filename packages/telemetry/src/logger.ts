@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
-import { currentCorrelationId } from './kafka-context.ts';
+import { currentCorrelationId } from './run-span.ts';
 
 /**
  * JSON logs for a service. Every line carries the active trace and span ids and

@@ -6,7 +6,8 @@ import { isTransient } from '@planner/errors';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ObjectStore } from '@planner/object-store';
 import { PollingLoop } from '@planner/service-kit';
-import { type Kysely, sql } from 'kysely';
+import { continueTrace } from '@planner/telemetry';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { writeDatasetFiles } from './dataset-files.ts';
 import { registerDataset } from './dataset-registration.ts';
@@ -64,7 +65,7 @@ export class DatasetBuilds {
 
   /** Builds one pending version if there is one; true when it did. */
   async buildNext(): Promise<boolean> {
-    const { db, logger } = this.#options;
+    const { db } = this.#options;
     let failure: { version: string; error: Error } | undefined;
     const claimed = await db.transaction().execute(async (trx) => {
       const row = await trx
@@ -78,65 +79,14 @@ export class DatasetBuilds {
         .skipLocked()
         .executeTakeFirst();
       if (!row) return false;
-      const started = performance.now();
       const scratch = await mkdtemp(join(tmpdir(), 'pl-dataset-'));
       try {
-        const location = this.#options.store.uri(datasetPrefix(row.model_name, row.dataset_date));
-        const pins = {
-          datasetVersion: row.dataset_version,
-          windowStart: new Date(row.window_start),
-          windowEnd: new Date(row.window_end),
-          splitSeed: row.split_seed,
-        };
-        const built = await writeDatasetFiles(this.#options.databaseUrl, db, pins, scratch);
-        const prefix = datasetPrefix(row.model_name, row.dataset_date);
-        for (const file of built.files) await this.#options.store.putFile(prefix + file.name, file.path, file.contentType);
-        const runId = await registerDataset(
-          this.#options.mlflow,
-          this.#options.mlflowExperiment,
-          { datasetVersion: row.dataset_version, modelName: row.model_name, location },
-          built,
-        );
-        const split = built.profile.splits;
-        await trx
-          .updateTable('exp.datasets')
-          .set({
-            status: 'ready',
-            location,
-            digest: built.digest,
-            row_count: built.profile.rows,
-            field_count: built.fieldCount,
-            split_counts: JSON.stringify(split) as never,
-            mlflow_run_id: runId,
-            error: null,
-            failing_since: null,
-            built_at: new Date(),
-          })
-          .where('dataset_version', '=', row.dataset_version)
-          .execute();
-        const ready = this.#options.bus.event(
-          'dataset.ready',
-          {
-            dataset_version: row.dataset_version,
-            model_name: row.model_name,
-            location,
-            digest: built.digest,
-            row_count: built.profile.rows,
-            field_count: built.fieldCount,
-            split,
-            mlflow_run_id: runId,
-          },
-          row.correlation_id,
-        );
-        await this.#options.bus.enqueue(trx, 'dataset.ready', ready, row.dataset_version);
-        logger.info(
-          {
-            dataset_version: row.dataset_version,
-            rows: built.profile.rows,
-            digest: built.digest,
-            seconds: (performance.now() - started) / 1000,
-          },
-          'dataset built',
+        // The build continues the request's trace: dataset.ready and the build's logs belong to the lifecycle run.
+        await continueTrace(
+          'build dataset',
+          { traceparent: row.traceparent, tracestate: row.tracestate },
+          { correlationId: row.correlation_id, attributes: { dataset_version: row.dataset_version } },
+          () => this.#build(trx, row, scratch),
         );
       } catch (error) {
         failure = { version: row.dataset_version, error: error as Error };
@@ -147,6 +97,69 @@ export class DatasetBuilds {
     });
     if (failure) await this.#recordFailure(failure.version, failure.error);
     return claimed && !failure;
+  }
+
+  /** Writes, uploads and registers one version, and stages dataset.ready with its status in `trx`. */
+  async #build(trx: Transaction<DatasetBuilderTables & BusTables>, row: Selectable<DatasetBuilderTables['exp.datasets']>, scratch: string) {
+    const { db, logger } = this.#options;
+    const started = performance.now();
+    const location = this.#options.store.uri(datasetPrefix(row.model_name, row.dataset_date));
+    const pins = {
+      datasetVersion: row.dataset_version,
+      windowStart: new Date(row.window_start),
+      windowEnd: new Date(row.window_end),
+      splitSeed: row.split_seed,
+    };
+    const built = await writeDatasetFiles(this.#options.databaseUrl, db, pins, scratch);
+    const prefix = datasetPrefix(row.model_name, row.dataset_date);
+    for (const file of built.files) await this.#options.store.putFile(prefix + file.name, file.path, file.contentType);
+    const runId = await registerDataset(
+      this.#options.mlflow,
+      this.#options.mlflowExperiment,
+      { datasetVersion: row.dataset_version, modelName: row.model_name, location },
+      built,
+    );
+    const split = built.profile.splits;
+    await trx
+      .updateTable('exp.datasets')
+      .set({
+        status: 'ready',
+        location,
+        digest: built.digest,
+        row_count: built.profile.rows,
+        field_count: built.fieldCount,
+        split_counts: JSON.stringify(split) as never,
+        mlflow_run_id: runId,
+        error: null,
+        failing_since: null,
+        built_at: new Date(),
+      })
+      .where('dataset_version', '=', row.dataset_version)
+      .execute();
+    const ready = this.#options.bus.event(
+      'dataset.ready',
+      {
+        dataset_version: row.dataset_version,
+        model_name: row.model_name,
+        location,
+        digest: built.digest,
+        row_count: built.profile.rows,
+        field_count: built.fieldCount,
+        split,
+        mlflow_run_id: runId,
+      },
+      row.correlation_id,
+    );
+    await this.#options.bus.enqueue(trx, 'dataset.ready', ready, row.dataset_version);
+    logger.info(
+      {
+        dataset_version: row.dataset_version,
+        rows: built.profile.rows,
+        digest: built.digest,
+        seconds: (performance.now() - started) / 1000,
+      },
+      'dataset built',
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
+import { continueTrace, SpanKind } from '@planner/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
 import { datasetVersionOf, requestProblems } from './handlers/dataset-requested.ts';
@@ -123,7 +124,10 @@ export function datasetRoutes(app: FastifyInstance, db: Db, bus: EventBus): void
         },
         correlationId,
       );
-      await db.transaction().execute((trx) => bus.enqueue(trx, 'dataset.requested', event, version));
+      // The request starts the lifecycle's trace, or continues the caller's when it sent a traceparent.
+      await continueTrace('POST /v1/datasets', request.headers, { kind: SpanKind.SERVER, correlationId }, () =>
+        db.transaction().execute((trx) => bus.enqueue(trx, 'dataset.requested', event, version)),
+      );
       return reply.status(202).send({ dataset_version: version, correlation_id: correlationId, status_url: `/v1/datasets/${version}` });
     },
   );

@@ -78,6 +78,9 @@ export interface DatasetBuilderTables {
     mlflow_run_id: string | null;
     error: string | null;
     built_at: Date | null;
+    /** The trace of the request (W3C headers), continued by the build and its dataset.ready; null on rows from before 0004. */
+    traceparent: string | null;
+    tracestate: string | null;
   };
 }
 
@@ -182,6 +185,12 @@ export const datasetBuilderMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // exp.events v2: nullable, as events written with v1 carry neither.
       await sql`alter table exp.events add column hash_version integer, add column fallback_reason text`.execute(db);
+    },
+  },
+  '0004-dataset-trace-context': {
+    async up(db: Kysely<unknown>) {
+      // The build runs in a loop after the request's handler: it continues the request's trace from here.
+      await sql`alter table exp.datasets add column traceparent text, add column tracestate text`.execute(db);
     },
   },
 };

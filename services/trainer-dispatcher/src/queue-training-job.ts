@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { storedTraceContext } from '@planner/telemetry';
 import type { Transaction } from 'kysely';
 import type { TrainerTables } from './tables.ts';
 import type { TrainingRecipe } from './training-recipes.ts';
@@ -13,7 +14,11 @@ export interface JobRequest {
   timeoutSeconds: number;
 }
 
-/** Queues a job, or returns the one already queued under the same request key (so redelivery trains once). */
+/**
+ * Queues a job, or returns the one already queued under the same request key
+ * (so redelivery trains once). The job keeps the active trace context (the
+ * dataset.ready handler's or the HTTP request's), for its runs to continue.
+ */
 export async function queueTrainingJob<DB extends TrainerTables>(
   trx: Transaction<DB>,
   request: JobRequest,
@@ -40,6 +45,7 @@ export async function queueTrainingJob<DB extends TrainerTables>(
       started_at: null,
       heartbeat_at: null,
       finished_at: null,
+      ...storedTraceContext(),
     })
     .onConflict((oc) => oc.column('request_key').doNothing())
     .returning('job_id')

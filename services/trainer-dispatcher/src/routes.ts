@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusTables } from '@planner/bus';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
+import { continueTrace, SpanKind } from '@planner/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
 import { queueTrainingJob } from './queue-training-job.ts';
@@ -113,16 +114,20 @@ export function trainingRoutes(
         .executeTakeFirst();
       if (!dataset) throw new HttpError('NOT_FOUND', `dataset version '${body.dataset_version}' has not been announced on dataset.ready`);
       const key = request.headers['idempotency-key'];
-      const { jobId } = await db.transaction().execute((trx) =>
-        queueTrainingJob(trx, {
-          requestKey: key ? `http:${key}` : `http:${randomUUID()}`,
-          datasetVersion: dataset.dataset_version,
-          recipe,
-          modelName: dataset.model_name,
-          policyId: body.policy_id ?? dataset.model_name,
-          correlationId: body.correlation_id ?? randomUUID(),
-          timeoutSeconds: body.timeout_seconds ?? defaultTimeoutSeconds,
-        }),
+      const correlationId = body.correlation_id ?? randomUUID();
+      // The request starts the job's trace, or continues the caller's when it sent a traceparent.
+      const { jobId } = await continueTrace('POST /v1/training-jobs', request.headers, { kind: SpanKind.SERVER, correlationId }, () =>
+        db.transaction().execute((trx) =>
+          queueTrainingJob(trx, {
+            requestKey: key ? `http:${key}` : `http:${randomUUID()}`,
+            datasetVersion: dataset.dataset_version,
+            recipe,
+            modelName: dataset.model_name,
+            policyId: body.policy_id ?? dataset.model_name,
+            correlationId,
+            timeoutSeconds: body.timeout_seconds ?? defaultTimeoutSeconds,
+          }),
+        ),
       );
       return reply.status(202).send(view(await find(jobId)));
     },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
+import { MlflowClient, mlflowConfigFromEnv, runIdentity } from '@planner/mlflow-client';
 import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import { LocalProcessBackend } from './backends/local-process-backend.ts';
@@ -49,6 +49,7 @@ export async function startTrainerDispatcher(config: TrainerDispatcherConfig, en
       bus: runtime.bus,
       mlflow,
       mlflowExperiment: config.mlflowExperiment,
+      identity: runIdentity(SERVICE_NAME, env),
       backends,
       trainersRoot: TRAINERS_ROOT,
       trainerEnv: Object.fromEntries(TRAINER_ENV.flatMap((name) => (env[name] ? [[name, env[name] as string]] : []))),

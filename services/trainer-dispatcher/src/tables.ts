@@ -48,6 +48,9 @@ export interface TrainerTables {
     failing_since: Timestamp | null;
     /** MLflow runs of earlier attempts still to be ended KILLED (MLflow may have been down when they were abandoned). */
     runs_to_close: Generated<string[]>;
+    /** The trace of what queued the job (W3C headers), continued by its runs and its outcome event; null on rows from before 0003. */
+    traceparent: string | null;
+    tracestate: string | null;
   };
 }
 
@@ -99,6 +102,12 @@ export const trainerMigrations: Record<string, Migration> = {
           add column retry_at timestamptz,
           add column failing_since timestamptz,
           add column runs_to_close text[] not null default '{}'`.execute(db);
+    },
+  },
+  '0003-job-trace-context': {
+    async up(db: Kysely<unknown>) {
+      // A job runs in a loop after whatever queued it: it continues that trace from here.
+      await sql`alter table exp.training_jobs add column traceparent text, add column tracestate text`.execute(db);
     },
   },
 };

@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BusTables, EventBus } from '@planner/bus';
 import { isTransient } from '@planner/errors';
-import type { MlflowClient } from '@planner/mlflow-client';
+import type { MlflowClient, RunIdentity } from '@planner/mlflow-client';
 import { PollingLoop } from '@planner/service-kit';
+import { continueTrace } from '@planner/telemetry';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { JobExit, TrainingBackend } from './backends/training-backend.ts';
@@ -26,6 +27,8 @@ export interface TrainingJobsOptions {
   bus: EventBus;
   mlflow: MlflowClient;
   mlflowExperiment: string;
+  /** Who creates the training runs, as MLflow's UI shows them (User and Source). */
+  identity: RunIdentity;
   backends: ReadonlyMap<string, TrainingBackend>;
   /** Folder the recipes' entrypoints are relative to. */
   trainersRoot: string;
@@ -114,7 +117,7 @@ export class TrainingJobs {
     if (!job) return false;
     // #execute records every outcome itself; what escapes it (the database gone for longer than the budget) leaves
     // the job running without a heartbeat, for recoverLostJobs to take over: logged, never an unhandled rejection.
-    const running = this.#execute(job)
+    const running = this.#inJobTrace(job, 'run training job', () => this.#execute(job))
       .catch((error) => this.#options.logger.error({ err: error, job_id: job.job_id }, 'training job left for recovery'))
       .finally(() => {
         this.#active.delete(running);
@@ -123,6 +126,20 @@ export class TrainingJobs {
     this.#active.add(running);
     this.#activeIds.add(job.job_id);
     return true;
+  }
+
+  /**
+   * Runs `fn` in a span continuing the trace of what queued the job, so its
+   * MLflow calls, logs and outcome event (training.completed or
+   * training.failed) belong to the lifecycle run.
+   */
+  #inJobTrace<T>(job: Job, name: string, fn: () => Promise<T>): Promise<T> {
+    return continueTrace(
+      name,
+      { traceparent: job.traceparent, tracestate: job.tracestate },
+      { correlationId: job.correlation_id, attributes: { training_job_id: job.job_id, attempt: job.attempt } },
+      fn,
+    );
   }
 
   async #claim(): Promise<Job | undefined> {
@@ -165,7 +182,7 @@ export class TrainingJobs {
     for (const job of lost) {
       if (this.#activeIds.has(job.job_id)) continue;
       try {
-        await this.#recover(job as unknown as Job);
+        await this.#inJobTrace(job as unknown as Job, 'recover training job', () => this.#recover(job as unknown as Job));
       } catch (error) {
         // One job that cannot be recovered now must not keep the others (or new ones) waiting.
         logger.error({ err: error, job_id: job.job_id }, 'could not recover a lost training job; trying again later');
@@ -277,7 +294,10 @@ export class TrainingJobs {
     }
   }
 
-  /** Closes earlier attempts' runs, creates this attempt's MLflow run with the required params and tags, and starts the trainer. */
+  /**
+   * Closes earlier attempts' runs, creates this attempt's MLflow run with the
+   * required params and tags and its dataset version as input, and starts the trainer.
+   */
   async #launch(job: Job, log: LogBuffer, workDir: string): Promise<{ exit: Promise<JobExit>; cancel(): void }> {
     const { mlflow, db } = this.#options;
     const backend = this.#options.backends.get(job.backend);
@@ -288,20 +308,33 @@ export class TrainingJobs {
         throw new TrainingError('TRAINING_MLFLOW_UNAVAILABLE', `could not end the earlier runs ${open.join(', ')}`, { retryable: true });
       await db.updateTable('exp.training_jobs').set({ runs_to_close: [] }).where('job_id', '=', job.job_id).execute();
     }
+    const dataset = await db
+      .selectFrom('exp.training_datasets')
+      .select(['location', 'digest'])
+      .where('dataset_version', '=', job.dataset_version)
+      .executeTakeFirstOrThrow();
     const experimentId = await mlflow.getOrCreateExperiment(this.#options.mlflowExperiment);
-    const runId = (await mlflow.createRun({ experimentId, runName: `${job.recipe_id} on ${job.dataset_version}`, tags: requiredTags(job) }))
-      .info.runId;
+    const runId = (
+      await mlflow.createRun({
+        experimentId,
+        runName: `${job.recipe_id} on ${job.dataset_version}`,
+        tags: requiredTags(job),
+        identity: this.#options.identity,
+      })
+    ).info.runId;
     job.mlflow_run_id = runId;
     await mlflow.logBatch(runId, { params: requiredParams(job) });
+    // The same input the dataset's own run logs (name, digest, file), so MLflow links the training run to it.
+    await mlflow.logDatasetVersion(runId, {
+      version: job.dataset_version,
+      digest: dataset.digest,
+      uri: `${dataset.location}training.parquet`,
+      context: 'training',
+    });
     await db.updateTable('exp.training_jobs').set({ mlflow_run_id: runId, failing_since: null }).where('job_id', '=', job.job_id).execute();
 
     const recipeFile = join(workDir, 'recipe.json');
     await writeFile(recipeFile, JSON.stringify(trainerRecipe(job.recipe), null, 2));
-    const dataset = await db
-      .selectFrom('exp.training_datasets')
-      .select('location')
-      .where('dataset_version', '=', job.dataset_version)
-      .executeTakeFirstOrThrow();
     log.append(
       `job ${job.job_id} attempt ${job.attempt}: ${job.recipe_id} on ${job.dataset_version} (${dataset.location}), MLflow run ${runId}, backend ${backend.name}\n`,
     );

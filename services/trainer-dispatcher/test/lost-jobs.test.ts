@@ -10,8 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { busMigrations, EventBus, KafkajsTransport } from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
-import { MlflowClient } from '@planner/mlflow-client';
+import { MlflowClient, runIdentity } from '@planner/mlflow-client';
 import { SchemaRegistry } from '@planner/schemas';
+import { startTracing, type Tracing } from '@planner/telemetry';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
@@ -26,8 +27,10 @@ let db: Kysely<TrainerTables>;
 let transport: KafkajsTransport;
 let jobs: TrainingJobs;
 let experimentId: string;
+let tracing: Tracing;
 
 before(async () => {
+  tracing = startTracing({ serviceName: 'trainer-dispatcher', env: {} });
   life = await isolatedLifecycle(stack, 'lost_jobs');
   db = createDatabase<TrainerTables>(life.databaseUrl, { maxConnections: 2 });
   await migrate(db, 'bus', busMigrations);
@@ -38,6 +41,7 @@ before(async () => {
     bus: new EventBus({ transport, registry: SchemaRegistry.load(), producer: 'trainer-dispatcher' }),
     mlflow,
     mlflowExperiment: `lost-jobs-${life.id}`,
+    identity: runIdentity('trainer-dispatcher', {}),
     backends: new Map(),
     trainersRoot: '/nowhere',
     trainerEnv: {},
@@ -62,13 +66,14 @@ before(async () => {
 });
 
 after(async () => {
+  await tracing?.shutdown();
   await transport?.close();
   await db?.destroy();
   await life?.cleanup();
 });
 
 /** A job left `running` at `attempt` by a dispatcher that stopped writing its heartbeat a minute ago. */
-async function abandoned(attempt: number, runId: string): Promise<string> {
+async function abandoned(attempt: number, runId: string, traceparent: string | null = null): Promise<string> {
   const jobId = randomUUID();
   await db
     .insertInto('exp.training_jobs')
@@ -88,6 +93,8 @@ async function abandoned(attempt: number, runId: string): Promise<string> {
       attempt,
       started_at: sql<Date>`now() - interval '2 minutes'`,
       heartbeat_at: sql<Date>`now() - interval '1 minute'`,
+      traceparent,
+      tracestate: null,
     })
     .execute();
   return jobId;
@@ -121,4 +128,13 @@ test('a lost job on its last attempt fails with training.failed and its run ends
   assert.equal((await mlflow.getRun(run)).info.status, 'FAILED');
   const failed = await sql<{ n: number }>`select count(*)::int as n from exp.outbox where topic = 'training.failed'`.execute(db);
   assert.equal(failed.rows[0]?.n, 2, 'one training.failed per job');
+});
+
+test('a lost job failed for good announces it in the trace it was queued in', async () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const jobId = await abandoned(3, 'b'.repeat(32), `00-${traceId}-b7ad6b7169203331-01`);
+  await jobs.recoverLostJobs();
+  const staged = await sql<{ headers: Record<string, string> }>`
+    select headers from exp.outbox where topic = 'training.failed' and headers->>'correlation-id' = ${`lost-${jobId}`}`.execute(db);
+  assert.equal(staged.rows[0]?.headers.traceparent?.split('-')[1], traceId);
 });

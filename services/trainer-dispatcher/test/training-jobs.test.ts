@@ -76,13 +76,14 @@ after(async () => {
   rmSync(recipes, { recursive: true, force: true });
 });
 
-async function post(path: string, body: unknown, idempotencyKey?: string) {
+async function post(path: string, body: unknown, idempotencyKey?: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${service.address}${path}`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${life.token}`,
       'content-type': 'application/json',
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      ...headers,
     },
     body: JSON.stringify(body),
   });
@@ -152,4 +153,38 @@ test('a job past its timeout is stopped as timed_out', async () => {
   assert.equal(ended.status, 'timed_out');
   assert.equal(ended.error_code, 'TRAINING_TIMED_OUT');
   assert.match(ended.error_message as string, /longer than its timeout of 2 s/);
+});
+
+test("a job continues its request's trace: its outcome event carries the caller's trace id, or a trace of its own", async () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const traced = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' }, undefined, {
+    traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+  });
+  const untraced = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' });
+  const tracedEvent = await failedEvent(traced.body.job_id as string);
+  assert.equal(tracedEvent.headers.traceparent?.split('-')[1], traceId, 'the trace the caller sent');
+  const own = (await failedEvent(untraced.body.job_id as string)).headers.traceparent;
+  assert.match(String(own), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  assert.notEqual(own?.split('-')[1], traceId);
+});
+
+test("the run logs its dataset version as input with the whole digest, in the namespace's experiment, created by the dispatcher", async () => {
+  const { body } = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'failing@1' });
+  const run = await mlflow.getRun((await failedEvent(body.job_id as string)).event.run_id as string);
+  assert.deepEqual(
+    run.inputs.map((i) => ({ name: i.name, digest: i.digest, source: i.source, context: i.context, digestTag: i.tags?.dataset_digest })),
+    [
+      {
+        name: 'planner/2026-01-01',
+        digest: 'd',
+        source: '{"uri":"file:///nowhere/training.parquet"}',
+        context: 'training',
+        digestTag: 'd',
+      },
+    ],
+  );
+  assert.equal(run.tags.dataset_digest, 'd');
+  assert.equal(run.tags['mlflow.user'], 'trainer-dispatcher');
+  assert.equal(run.tags['mlflow.source.name'], 'trainer-dispatcher');
+  assert.equal(run.info.experimentId, await mlflow.getOrCreateExperiment(life.experiments.training));
 });

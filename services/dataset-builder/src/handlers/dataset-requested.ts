@@ -1,5 +1,6 @@
 import { type EventBus, EventRejected, type HandlerContext } from '@planner/bus';
 import type { DatasetRequested } from '@planner/schemas';
+import { storedTraceContext } from '@planner/telemetry';
 import type { DatasetBuilderTables } from '../tables.ts';
 
 const MODEL_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -26,7 +27,8 @@ export function requestProblems(request: Pick<DatasetRequested, 'model_name' | '
  * for a version that exists with the same pins is the same request: nothing is
  * built or registered again, and a finished version is announced again under
  * this request's correlation id. Different pins for an existing version are
- * refused, because a version must always mean the same rows.
+ * refused, because a version must always mean the same rows. The request's
+ * trace context is kept with the version, for the build to continue.
  */
 export function datasetRequestedHandler(bus: EventBus) {
   return async (event: DatasetRequested, { trx }: HandlerContext<DatasetBuilderTables>): Promise<void> => {
@@ -45,6 +47,7 @@ export function datasetRequestedHandler(bus: EventBus) {
         status: 'pending',
         correlation_id: event.correlation_id,
         requested_by: event.requested_by,
+        ...storedTraceContext(),
       })
       .onConflict((oc) => oc.column('dataset_version').doNothing())
       .returning('dataset_version')
@@ -66,7 +69,14 @@ export function datasetRequestedHandler(bus: EventBus) {
       // An explicit new request is the way to retry a failed build.
       await trx
         .updateTable('exp.datasets')
-        .set({ status: 'pending', attempts: 0, retry_at: null, failing_since: null, correlation_id: event.correlation_id })
+        .set({
+          status: 'pending',
+          attempts: 0,
+          retry_at: null,
+          failing_since: null,
+          correlation_id: event.correlation_id,
+          ...storedTraceContext(),
+        })
         .where('dataset_version', '=', version)
         .execute();
     }
