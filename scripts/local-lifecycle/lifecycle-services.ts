@@ -27,8 +27,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Starts one service in this process with `env` (what its main.ts would read). */
+/** The replay-evaluators running in this process, by environment (Kafka namespace): their port is chosen at start. */
+const replayEvaluators = new Map<string, string>();
+
+/**
+ * Starts one service in this process with `env` (what its main.ts would read).
+ * A promotion-gate whose env names no REPLAY_EVALUATOR_URL reads its replays
+ * from the replay-evaluator started here for the same environment, so start
+ * that one first.
+ */
 export async function startService(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService> {
+  const environment = env.KAFKA_NAMESPACE ?? '';
   switch (name) {
     case 'dataset-builder':
       return startDatasetBuilder(datasetBuilderConfig(env), env);
@@ -36,10 +45,22 @@ export async function startService(name: ServiceName, env: Record<string, string
       return startTrainerDispatcher(trainerConfig(env), env);
     case 'registry-sync':
       return startRegistrySync(registrySyncConfig(env), env);
-    case 'replay-evaluator':
-      return startReplayEvaluator(replayEvaluatorConfig(env), env);
-    case 'promotion-gate':
-      return startPromotionGate(promotionGateConfig(env), env);
+    case 'replay-evaluator': {
+      const service = await startReplayEvaluator(replayEvaluatorConfig(env), env);
+      replayEvaluators.set(environment, service.address);
+      return {
+        address: service.address,
+        stop: async () => {
+          if (replayEvaluators.get(environment) === service.address) replayEvaluators.delete(environment);
+          await service.stop();
+        },
+      };
+    }
+    case 'promotion-gate': {
+      const peer = env.REPLAY_EVALUATOR_URL ?? replayEvaluators.get(environment);
+      const gateEnv = peer === undefined ? env : { ...env, REPLAY_EVALUATOR_URL: peer };
+      return startPromotionGate(promotionGateConfig(gateEnv), gateEnv);
+    }
     case 'experiment-monitor':
       return startExperimentMonitor(experimentMonitorConfig(env), env);
   }

@@ -49,8 +49,11 @@ let db: pg.Pool;
 let mlflow: MlflowClient;
 let client: ReturnType<typeof clientBus>;
 
+/** Starts one service's process; the gate is told where the replay-evaluator (started before it) listens. */
 async function start(name: Name): Promise<ServiceProcess> {
-  const service = await startServiceProcess(stack.root, name, env, scratch);
+  const replayEvaluator = services.get('replay-evaluator')?.address;
+  const peers = name === 'promotion-gate' && replayEvaluator ? { REPLAY_EVALUATOR_URL: replayEvaluator } : {};
+  const service = await startServiceProcess(stack.root, name, env, scratch, peers);
   services.set(name, service);
   return service;
 }
@@ -247,7 +250,7 @@ test('one lifecycle run through S3, MLflow, trainer, broker and database failure
   );
   assert.equal(await count('select count(*)::int as n from exp.gate_decisions'), 1, 'one decision');
   assert.equal(await count('select count(*)::int as n from exp.experiments'), 1, 'one experiment');
-  const experimentId = await mlflow.getOrCreateExperiment(env.TRAINING_MLFLOW_EXPERIMENT as string);
+  const experimentId = await mlflow.getOrCreateExperiment(life.experiments.training);
   const runs = await mlflow.searchRuns([experimentId], '');
   assert.deepEqual(runs.map((r) => r.info.status).sort(), ['FINISHED', 'KILLED'], 'one successful run, the abandoned one killed');
   const versions = await mlflow.searchModelVersions(`name = '${env.REGISTERED_MODEL_NAME}'`);

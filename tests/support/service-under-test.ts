@@ -18,23 +18,35 @@ export interface CallInit {
  * One service running in this process on a lifecycle environment of its own
  * (see isolatedLifecycle), for suites about its HTTP edge. Registers the
  * node:test hooks that start it before the suite and stop it, and remove the
- * environment, after; call it at the top level of a test file.
+ * environment, after; call it at the top level of a test file. `peers` are
+ * services it calls, each with its own extra env, started first in the same
+ * environment (a promotion-gate finds its replay-evaluator there).
  */
-export function serviceUnderTest(name: ServiceName, environmentName: string, extraEnv: Record<string, string> = {}) {
+export function serviceUnderTest(
+  name: ServiceName,
+  environmentName: string,
+  extraEnv: Record<string, string> = {},
+  peers: Partial<Record<ServiceName, Record<string, string>>> = {},
+) {
   const stack = useStack('postgres', 'kafka', 'mlflow');
   process.env.LOG_LEVEL ??= 'warn';
   let life: Awaited<ReturnType<typeof isolatedLifecycle>> | undefined;
   let service: RunningService | undefined;
+  const peerServices: RunningService[] = [];
   let pool: pg.Pool | undefined;
 
   before(async () => {
     life = await isolatedLifecycle(stack, environmentName);
+    for (const [peer, peerEnv] of Object.entries(peers) as [ServiceName, Record<string, string>][]) {
+      peerServices.push(await startService(peer, { ...life.env, ...peerEnv }));
+    }
     service = await startService(name, { ...life.env, ...extraEnv });
     pool = new pg.Pool({ connectionString: life.databaseUrl, max: 2 });
   });
 
   after(async () => {
     await service?.stop();
+    for (const peer of peerServices.reverse()) await peer.stop();
     await pool?.end();
     await life?.cleanup();
   });

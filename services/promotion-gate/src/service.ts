@@ -10,6 +10,7 @@ import { replayCompletedHandler } from './handlers/replay-completed.ts';
 import { datasetReadyFact, datasetRequestedFact, trainingCompletedFact } from './lineage/lineage-handlers.ts';
 import { lineageRoutes } from './lineage/lineage-routes.ts';
 import { onlineRoutes } from './online-routes.ts';
+import { ReplayEvaluatorClient } from './replay-evaluator-client.ts';
 import { gateRoutes } from './routes.ts';
 import { type GateTables, gateMigrations } from './tables.ts';
 
@@ -31,7 +32,13 @@ export async function startPromotionGate(config: PromotionGateConfig, _env: Node
   runtime.subscribe({
     groupId: GROUPS.replayCompleted,
     topic: 'replay.completed',
-    handler: replayCompletedHandler({ bus: runtime.bus, config: config.gate }),
+    // Reads the replay's rows over HTTP: one event per transaction, as for every handler that calls out.
+    maxBatchSize: 1,
+    handler: replayCompletedHandler({
+      bus: runtime.bus,
+      config: config.gate,
+      replays: new ReplayEvaluatorClient(config.replayEvaluatorUrl),
+    }),
   });
   const online = { bus: runtime.bus, ramp: config.ramp };
   // One check at a time per transaction: each decision locks its experiment and reads what the previous one wrote.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
+import { METRICS } from '@planner/evaluation';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { HEURISTIC_BASELINE } from './baseline.ts';
 import type { EvaluationSplitCache } from './evaluation-rows.ts';
 import { ReplayError } from './replay-error.ts';
 import { planReplay, shardEvent } from './replay-planner.ts';
+import { replayRows } from './replay-rows.ts';
 import type { PolicyRefRow, ReplayTables } from './tables.ts';
 
 type Db = Kysely<ReplayTables & BusTables>;
@@ -55,6 +57,41 @@ const modelPolicy = {
 const replayIdParams = {
   type: 'object',
   properties: { replay_id: { type: 'string', maxLength: FIELD_LIMITS.id } },
+} as const;
+
+const rowResult = {
+  type: 'object',
+  required: ['metrics', 'offline_score'],
+  properties: {
+    metrics: {
+      type: 'object',
+      description: 'The per-row metrics of @planner/evaluation (RowMetrics).',
+      required: METRICS.map((m) => m.name),
+      properties: Object.fromEntries(METRICS.map((m) => [m.name, { type: 'number' }])),
+    },
+    offline_score: { type: 'number' },
+  },
+} as const;
+
+const replayRowsSchema = {
+  type: 'object',
+  required: ['replay_id', 'results_digest', 'row_count', 'rows'],
+  properties: {
+    replay_id: { type: 'string' },
+    results_digest: {
+      type: 'string',
+      description: "SHA-256 of exactly these rows' pinned results: replay.completed's results_digest when they are the rows it announced.",
+    },
+    row_count: { type: 'integer' },
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['row_id', 'candidate', 'baseline'],
+        properties: { row_id: { type: 'string' }, candidate: rowResult, baseline: rowResult },
+      },
+    },
+  },
 } as const;
 
 interface ModelPolicy {
@@ -198,6 +235,26 @@ export function replayRoutes(
       const replay = await db.selectFrom('exp.replays').selectAll().where('replay_id', '=', request.params.replay_id).executeTakeFirst();
       if (!replay) throw new HttpError('NOT_FOUND', `no replay ${request.params.replay_id}`);
       return view(replay);
+    },
+  );
+
+  app.get<{ Params: { replay_id: string } }>(
+    '/v1/replays/:replay_id/rows',
+    {
+      schema: {
+        description:
+          "A completed replay's results, candidate and baseline paired by row in row-id order, with the digest of exactly these rows: " +
+          'what the promotion-gate judges. The whole replay in one answer (about 1 KB a row). 409 while the replay runs, and while a rerun ' +
+          'of a replay sharing its rows recomputes them.',
+        params: replayIdParams,
+        response: { 200: replayRowsSchema, 404: { $ref: 'ErrorResponse#' }, 409: { $ref: 'ErrorResponse#' } },
+      },
+    },
+    async (request) => {
+      const outcome = await replayRows(db, request.params.replay_id);
+      if (!outcome.found) throw new HttpError('NOT_FOUND', `no replay ${request.params.replay_id}`);
+      if (!outcome.ready) throw new HttpError('CONFLICT', outcome.reason);
+      return outcome.rows;
     },
   );
 

@@ -35,7 +35,11 @@ export interface ReplayTables {
     completed_at: Timestamp | null;
   };
   'exp.replay_shards': { replay_id: string; shard_index: number; row_offset: number; row_limit: number; done_at: Timestamp | null };
-  /** Seed §4.2's table: one row per (policy pins, dataset row); shared with the promotion-gate, which reads it. */
+  /**
+   * Seed §4.2's table: one row per (policy pins, dataset row). A policy's rows are shared by every replay with the
+   * same pins (the key), so a row carries no replay id: exp.replay_rows gives them per replay. Other services read
+   * them only through GET /v1/replays/{replay_id}/rows.
+   */
   'exp.offline_replay_results': {
     result_key: string;
     row_id: string;
@@ -52,7 +56,28 @@ export interface ReplayTables {
     cost_usd: number;
     created_at: Generated<Date>;
   };
+  /** A view: the rows of each replay, its candidate's and its baseline's, each named by its role. */
+  'exp.replay_rows': {
+    replay_id: string;
+    role: ReplayRole;
+    row_id: string;
+    result_key: string;
+    dataset_version: string;
+    seed: number;
+    policy_version_id: string;
+    model_name: string | null;
+    model_version: string | null;
+    plan: unknown;
+    error: string | null;
+    metrics: unknown;
+    offline_score: number;
+    latency_ms: number;
+    cost_usd: number;
+    created_at: Date;
+  };
 }
+
+export type ReplayRole = 'candidate' | 'baseline';
 
 export const replayMigrations: Record<string, Migration> = {
   '0001-replays': {
@@ -109,6 +134,23 @@ export const replayMigrations: Record<string, Migration> = {
           created_at timestamptz not null default now(),
           primary key (result_key, row_id)
         )`.execute(db);
+    },
+  },
+  '0002-replay-rows-view': {
+    async up(db: Kysely<unknown>) {
+      // A view, not a replay_id column: a row is shared by every replay with the same pins, and is computed once.
+      await sql`
+        create view exp.replay_rows as
+        select r.replay_id, role.role, o.row_id, o.result_key, o.dataset_version, o.seed, o.policy_version_id,
+               o.model_name, o.model_version, o.plan, o.error, o.metrics, o.offline_score, o.latency_ms, o.cost_usd,
+               o.created_at
+        from exp.replays r
+        cross join lateral (values ('candidate', r.candidate_key), ('baseline', r.baseline_key)) as role (role, result_key)
+        join exp.offline_replay_results o on o.result_key = role.result_key`.execute(db);
+      await sql`
+        comment on view exp.replay_rows is
+          'The rows of each replay: select * from exp.replay_rows where replay_id = $1. role is candidate or baseline; '
+          'a row of a policy is shared by every replay with the same pins (result_key), so it appears once per replay.'`.execute(db);
     },
   },
 };

@@ -1,34 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type EventBus, EventRejected, type HandlerContext } from '@planner/bus';
-import type { RowMetrics } from '@planner/evaluation';
 import type { ReplayCompleted, RuleOutcome } from '@planner/schemas';
-import { sql, type Transaction } from 'kysely';
 import { configVersion, type GateConfig } from '../gate-config.ts';
-import { evaluateRules, type PairedResult } from '../gate-rules.ts';
+import { evaluateRules } from '../gate-rules.ts';
 import { recordReplayCompleted } from '../lineage/lineage-handlers.ts';
 import { openExperiment } from '../open-experiment.ts';
+import type { ReplayEvaluatorClient } from '../replay-evaluator-client.ts';
 import type { GateTables } from '../tables.ts';
-
-type Trx = Transaction<GateTables>;
-
-/** The replay-evaluator's rows for this replay (the shared exp.offline_replay_results of seed §4.2), paired by row. */
-async function pairedResults(trx: Trx, replayId: string): Promise<PairedResult[] | undefined> {
-  const replay = await sql<{ candidate_key: string; baseline_key: string }>`
-    select candidate_key, baseline_key from exp.replays where replay_id = ${replayId}`.execute(trx);
-  const keys = replay.rows[0];
-  if (!keys) return undefined;
-  const rows = await sql<{ row_id: string; cm: RowMetrics; cs: number; bm: RowMetrics; bs: number }>`
-    select c.row_id, c.metrics as cm, c.offline_score as cs, b.metrics as bm, b.offline_score as bs
-    from exp.offline_replay_results c
-    join exp.offline_replay_results b on b.row_id = c.row_id and b.result_key = ${keys.baseline_key}
-    where c.result_key = ${keys.candidate_key}
-    order by c.row_id`.execute(trx);
-  return rows.rows.map((r) => ({
-    row_id: r.row_id,
-    candidate: { metrics: r.cm, offline_score: r.cs },
-    baseline: { metrics: r.bm, offline_score: r.bs },
-  }));
-}
 
 const idOf = (prefix: string, ...parts: string[]) => `${prefix}-${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 16)}`;
 
@@ -39,8 +17,10 @@ const idOf = (prefix: string, ...parts: string[]) => `${prefix}-${createHash('sh
  * treatment of at most 10% (running, with experiment.started, or queued
  * behind the policy's running one), and gate.passed goes out; fail: the
  * version is rejected and gate.rejected lists every rule. One decision per replay.
+ * The rows come from the replay-evaluator's API, checked to be the ones the
+ * event's results digest names; until they are, the event is retried.
  */
-export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig }) {
+export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig; replays: ReplayEvaluatorClient }) {
   const version = configVersion(deps.config);
   return async (event: ReplayCompleted, { trx }: HandlerContext<GateTables>): Promise<void> => {
     await recordReplayCompleted(trx, event);
@@ -61,8 +41,11 @@ export function replayCompletedHandler(deps: { bus: EventBus; config: GateConfig
         `no policy version ${event.candidate.policy_version_id}: its model.registered was never seen here`,
       );
     }
-    const pairs = await pairedResults(trx as unknown as Trx, event.replay_id);
-    if (!pairs || pairs.length < 2) throw new EventRejected('REPLAY_UNKNOWN', `replay ${event.replay_id} has no paired results to judge`);
+    const pairs = await deps.replays.pairedRows(event.replay_id, event.results_digest);
+    if (!pairs) throw new EventRejected('REPLAY_UNKNOWN', `the replay-evaluator knows no replay ${event.replay_id}`);
+    if (pairs.length < 2) {
+      throw new EventRejected('REPLAY_UNKNOWN', `replay ${event.replay_id} has ${pairs.length} paired results; judging needs at least 2`);
+    }
 
     const rules = evaluateRules(pairs, deps.config);
     const passed = rules.every((r) => r.passed);

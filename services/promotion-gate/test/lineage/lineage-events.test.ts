@@ -13,15 +13,19 @@ import type { RowMetrics } from '@planner/evaluation';
 import type { ExperimentChecked } from '@planner/schemas';
 import { eventually } from '../../../../scripts/local-lifecycle/eventually.ts';
 import { clientBus } from '../../../../scripts/local-lifecycle/lifecycle-services.ts';
+import { recordReplay } from '../../../../tests/support/recorded-replay.ts';
 import { serviceUnderTest } from '../../../../tests/support/service-under-test.ts';
 import type { LineageAnswer } from '../../src/lineage/lineage.ts';
 import { runLineageCli } from '../../src/lineage/lineage-cli.ts';
+import { GROUPS } from '../../src/service.ts';
 
-const gate = serviceUnderTest('promotion-gate', 'gate_lineage', {
-  GATE_RAMP_MIN_DWELL_SECONDS: '0',
-  GATE_RAMP_MIN_UNITS_PER_ARM: '10',
-  ASSIGNMENT_CACHE_MS: '0',
-});
+// The gate reads the replay's rows from the replay-evaluator's API; its own planning and workers are off.
+const gate = serviceUnderTest(
+  'promotion-gate',
+  'gate_lineage',
+  { GATE_RAMP_MIN_DWELL_SECONDS: '0', GATE_RAMP_MIN_UNITS_PER_ARM: '10', ASSIGNMENT_CACHE_MS: '0' },
+  { 'replay-evaluator': { REPLAY_ON_REGISTER: 'false', REPLAY_WORKER: 'false' } },
+);
 let client: ReturnType<typeof clientBus> | undefined;
 const bus = () => (client ??= clientBus(gate.env(), 'gate-lineage-test'));
 after(async () => {
@@ -32,7 +36,6 @@ const RUN = 'run-lineage-e2e';
 const VERSION = 'planner:planner_model:v1';
 const DATASET = 'planner/2026-03-01';
 const DIGEST = 'd'.repeat(64);
-const RESULTS = 'e'.repeat(64);
 
 const lineage = async () => {
   const answer = await gate.call<LineageAnswer>(`/v1/lineage/${VERSION}`);
@@ -53,26 +56,18 @@ const metrics = (alignment: number): RowMetrics => ({
   policy_failed: 0,
 });
 
-/** The replay-evaluator's rows the gate judges (seed §4.2): 40 paired rows, the candidate a little better. */
-async function replayRows(replayId: string): Promise<void> {
-  await gate.query(
-    `create table if not exists exp.replays (replay_id text primary key, candidate_key text not null, baseline_key text not null)`,
-  );
-  await gate.query(`
-    create table if not exists exp.offline_replay_results (
-      result_key text, row_id text, metrics jsonb not null, offline_score double precision not null, primary key (result_key, row_id))`);
-  await gate.query(`insert into exp.replays values ($1, $2, $3)`, [replayId, `${replayId}-candidate`, `${replayId}-baseline`]);
-  for (let i = 0; i < 40; i++) {
+/** A completed replay in the replay-evaluator: 40 paired rows, the candidate a little better. Its results digest. */
+async function completedReplay(replayId: string): Promise<string> {
+  const rows = Array.from({ length: 40 }, (_, i) => {
     const alignment = 0.81 + (i % 2 === 0 ? 0.01 : -0.01);
-    await gate.query(`insert into exp.offline_replay_results values ($1, $2, $3, $4), ($5, $2, $6, 0.8)`, [
-      `${replayId}-candidate`,
-      `r${i}`,
-      JSON.stringify(metrics(alignment)),
-      alignment,
-      `${replayId}-baseline`,
-      JSON.stringify(metrics(0.8)),
-    ]);
-  }
+    return {
+      row_id: `r${i}`,
+      candidate: { metrics: metrics(alignment), offline_score: alignment },
+      baseline: { metrics: metrics(0.8), offline_score: 0.8 },
+    };
+  });
+  const candidate = { policy_version_id: VERSION, model_name: 'planner_model', model_version: '1' };
+  return (await recordReplay(gate.env().DATABASE_URL as string, { replayId, candidate, rows, datasetVersion: DATASET })) as string;
 }
 
 function check(experimentId: string, status: ExperimentChecked['status'], allocation: number): ExperimentChecked {
@@ -181,7 +176,7 @@ test('one lifecycle run, from its events: window → dataset and digest → trai
   assert.equal(upstream.end_state.outcome, 'awaiting_replay');
 
   // The replay passes the gate: an experiment opens at 5%.
-  await replayRows('replay-1');
+  const results = await completedReplay('replay-1');
   await b.publish(
     'replay.completed',
     b.event(
@@ -197,7 +192,7 @@ test('one lifecycle run, from its events: window → dataset and digest → trai
         offline_score_candidate: 0.81,
         offline_score_baseline: 0.8,
         score_version: 'score-v1',
-        results_digest: RESULTS,
+        results_digest: results,
         mlflow_run_id: 'replay-run',
       },
       RUN,
@@ -210,7 +205,7 @@ test('one lifecycle run, from its events: window → dataset and digest → trai
   });
   assert.deepEqual(
     opened.replays.map((r) => [r.replay_id, r.results_digest, r.gate_decision?.outcome]),
-    [['replay-1', RESULTS, 'passed']],
+    [['replay-1', results, 'passed']],
   );
   const experimentId = opened.experiments[0]?.experiment_id as string;
   assert.equal(opened.end_state.outcome, 'in_experiment');
@@ -257,8 +252,10 @@ test('one lifecycle run, from its events: window → dataset and digest → trai
   // dataset.ready announced again (a repeated request), differently: the first fact stands.
   const again = b.event('dataset.ready', { ...ready, digest: 'f'.repeat(64) }, 'another-run');
   await b.publish('dataset.ready', again, DATASET);
+  // The gate's own group: the replay-evaluator, in the same database, reads dataset.ready too.
+  const readByGate = `select 1 from exp.processed_events where event_id = $1 and consumer_group = $2`;
   await eventually('the repeated dataset.ready read', async () =>
-    (await gate.query(`select 1 from exp.processed_events where event_id = $1`, [again.event_id])).length === 1 ? true : undefined,
+    (await gate.query(readByGate, [again.event_id, GROUPS.datasetReady])).length === 1 ? true : undefined,
   );
   assert.equal((await lineage())?.dataset?.digest, DIGEST);
 
