@@ -15,7 +15,7 @@
  * The report ends with each model's lineage.
  */
 import { parseArgs } from 'node:util';
-import { policyVersionIdOf } from '@planner/domain';
+import { modelVersionUri, policyVersionIdOf } from '@planner/domain';
 import { loadStackConfig, StackError, stackStatus, stackUp } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import type { TopicEvents } from '@planner/schemas';
@@ -285,7 +285,7 @@ async function main(): Promise<void> {
       const version = await mlflow.getModelVersionByAlias(modelName, 'production').catch(() => undefined);
       return version?.version === model1.model_version ? version : undefined;
     });
-    step(`promoted: MLflow alias production → models:/${modelName}/${production.version} (tag stage=${production.tags.stage})`);
+    step(`promoted: MLflow alias production → ${modelVersionUri(modelName, production.version)} (tag stage=${production.tags.stage})`);
 
     console.log('\n== model 2: a recipe blind to allergies');
     await call('trainer-dispatcher', '/v1/training-jobs', {
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     console.log('\n== report');
     const run = await mlflow.getRun(model1.run_id);
     console.log(`training run      ${config.mlflow.trackingUri}/#/experiments/${run.info.experimentId}/runs/${run.info.runId}`);
-    console.log(`production        models:/${modelName}/${production.version} (alias production)`);
+    console.log(`production        ${modelVersionUri(modelName, production.version)} (alias production)`);
     for (const [label, model, offline] of [
       ['model 1 (planner-ranker@1): promoted', model1, offline1],
       ['model 2 (ignores allergies): rejected offline', model2, offline2],

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EventBus, KafkajsTransport } from '@planner/bus';
+import { datasetVersionOf } from '@planner/domain';
 import { loadStackConfig } from '@planner/local-stack';
 import { SchemaRegistry } from '@planner/schemas';
 import { continueTrace, startTracing, storedTraceContext } from '@planner/telemetry';
@@ -63,11 +64,13 @@ async function main(): Promise<void> {
       await bus.publish(
         'dataset.requested',
         bus.event('dataset.requested', request, correlationId),
-        `${request.model_name}/${request.dataset_date}`,
+        datasetVersionOf(request.model_name, request.dataset_date),
       );
       return storedTraceContext().traceparent?.split('-')[1];
     });
-    console.log(`requested dataset ${request.model_name}/${request.dataset_date} (correlation id ${correlationId}, trace id ${traceId})`);
+    console.log(
+      `requested dataset ${datasetVersionOf(request.model_name, request.dataset_date)} (correlation id ${correlationId}, trace id ${traceId})`,
+    );
   } finally {
     await transport.close();
     await tracing.shutdown();

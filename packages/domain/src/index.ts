@@ -13,6 +13,7 @@ export {
   type ViolationKind,
 } from './constraint-checker.ts';
 export type { Constraints } from './constraints.ts';
+export { type DatasetVersion, datasetVersionOf, parseDatasetVersion } from './dataset-version.ts';
 export { DomainError, type DomainErrorCode } from './domain-error.ts';
 export {
   type Household,
@@ -26,6 +27,7 @@ export {
 } from './household.ts';
 export { type InputContext, PLAN_MODES, validateInputContext, WORKFLOW_TYPES } from './input-context.ts';
 export { CODEC_VERSION, type EncodedInputContext, encodeInputContext, recipeTokens } from './input-context-codec.ts';
+export { type ModelRef, modelVersionUri, parseModelUri } from './model-uri.ts';
 export { daysUntil, EXPIRING_WITHIN_DAYS, type PantryItem, type PantrySnapshot, type PantryStatus, pantryStatus } from './pantry.ts';
 export { type ValidatedPlan, validatePlan } from './plan-validator.ts';
 export { parsePolicyVersionId, policyVersionIdOf } from './policy-version.ts';

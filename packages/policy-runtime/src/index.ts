@@ -5,7 +5,6 @@ export {
   LearnedRankerRuntime,
   REFINE_MARGIN,
 } from './learned-ranker-runtime.ts';
-export { type ModelRef, modelVersionUri, parseModelUri } from './model-uri.ts';
 export {
   OPENAI_COMPATIBLE_DEFAULTS,
   type OpenAiCompatibleOptions,

@@ -4,12 +4,15 @@ import {
   type InputContext,
   isRecipeAllowed,
   MEAL_SLOTS,
+  type ModelRef,
+  modelVersionUri,
   type Recipe,
   recipeTokens,
   type WeeklyPlan,
 } from '@planner/domain';
 import { type MlflowClient, MlflowError, type ModelVersion } from '@planner/mlflow-client';
-import { type ModelRef, modelVersionUri, parseModelUri } from './model-uri.ts';
+
+import { modelRefOf } from './model-ref.ts';
 import { PolicyError } from './policy-error.ts';
 import type { PolicyRuntime, PolicyUsage } from './policy-runtime.ts';
 import {
@@ -163,7 +166,7 @@ export class LearnedRankerRuntime implements PolicyRuntime {
     catalogue: readonly Recipe[],
     options: Omit<LearnedRankerOptions, 'id'> = {},
   ): Promise<LearnedRankerRuntime> {
-    const version = await resolveVersion(mlflow, parseModelUri(modelUri), modelUri);
+    const version = await resolveVersion(mlflow, modelRefOf(modelUri), modelUri);
     const resolved = modelVersionUri(version.name, version.version);
     const artifacts = await downloadArtifacts(mlflow, version.runId as string, resolved);
     let model: RankerModel;

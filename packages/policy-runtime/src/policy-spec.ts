@@ -2,7 +2,7 @@ import type { Recipe } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import { HeuristicRuntime } from './heuristic-runtime.ts';
 import { LearnedRankerRuntime } from './learned-ranker-runtime.ts';
-import { parseModelUri } from './model-uri.ts';
+import { modelRefOf } from './model-ref.ts';
 import { OpenAiCompatibleRuntime } from './openai-compatible-runtime.ts';
 import { PolicyError } from './policy-error.ts';
 import type { PolicyRuntime } from './policy-runtime.ts';
@@ -107,7 +107,7 @@ export function parsePolicySpec(value: unknown): PolicySpec {
       invalid(`${key} must be a non-empty string, got ${JSON.stringify(v)}`);
     }
   }
-  if (kind === 'learned') parseModelUri(spec.model_uri as string);
+  if (kind === 'learned') modelRefOf(spec.model_uri as string);
   return spec as unknown as PolicySpec;
 }
 

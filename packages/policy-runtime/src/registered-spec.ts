@@ -1,5 +1,6 @@
+import { modelVersionUri } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
-import { modelVersionUri } from './model-uri.ts';
+
 import { type PolicySpec, parsePolicySpec } from './policy-spec.ts';
 
 /** Model version tag holding a JSON policy spec, for models served elsewhere (an OpenAI-compatible endpoint). */

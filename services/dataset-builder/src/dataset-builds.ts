@@ -29,9 +29,9 @@ export interface DatasetBuildsOptions {
   idleDelayMs?: number;
 }
 
-/** The folder of a dataset version in the object store (seed §2.4). */
-export function datasetPrefix(modelName: string, datasetDate: string): string {
-  return `datasets/${modelName}/${datasetDate}/`;
+/** The folder of a dataset version in the object store (seed §2.4): `datasets/<model>/<date>/`. */
+export function datasetPrefix(datasetVersion: string): string {
+  return `datasets/${datasetVersion}/`;
 }
 
 /**
@@ -103,7 +103,7 @@ export class DatasetBuilds {
   async #build(trx: Transaction<DatasetBuilderTables & BusTables>, row: Selectable<DatasetBuilderTables['exp.datasets']>, scratch: string) {
     const { db, logger } = this.#options;
     const started = performance.now();
-    const location = this.#options.store.uri(datasetPrefix(row.model_name, row.dataset_date));
+    const location = this.#options.store.uri(datasetPrefix(row.dataset_version));
     const pins = {
       datasetVersion: row.dataset_version,
       windowStart: new Date(row.window_start),
@@ -111,7 +111,7 @@ export class DatasetBuilds {
       splitSeed: row.split_seed,
     };
     const built = await writeDatasetFiles(this.#options.databaseUrl, db, pins, scratch);
-    const prefix = datasetPrefix(row.model_name, row.dataset_date);
+    const prefix = datasetPrefix(row.dataset_version);
     for (const file of built.files) await this.#options.store.putFile(prefix + file.name, file.path, file.contentType);
     const runId = await registerDataset(
       this.#options.mlflow,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { BusTables, EventBus } from '@planner/bus';
+import { datasetVersionOf } from '@planner/domain';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
 import { continueTrace, SpanKind } from '@planner/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
-import { datasetVersionOf, requestProblems } from './handlers/dataset-requested.ts';
+import { requestProblems } from './handlers/dataset-requested.ts';
 import type { DatasetBuilderTables } from './tables.ts';
 
 type Db = Kysely<DatasetBuilderTables & BusTables>;
@@ -148,7 +149,12 @@ export function datasetRoutes(app: FastifyInstance, db: Db, bus: EventBus): void
       },
     },
     async (request) => {
-      const version = datasetVersionOf(request.params.model_name, request.params.dataset_date);
+      const { model_name: model, dataset_date: date } = request.params;
+      // Parts no request could name (a malformed date) name no version either.
+      if (requestProblems({ model_name: model, dataset_date: date, window_start: 0, window_end: 1 }).length > 0) {
+        throw new HttpError('NOT_FOUND', `no dataset version ${model}/${date}`);
+      }
+      const version = datasetVersionOf(model, date);
       const row = await db.selectFrom('exp.datasets').selectAll().where('dataset_version', '=', version).executeTakeFirst();
       if (!row) throw new HttpError('NOT_FOUND', `no dataset version ${version}`);
       return view(row);

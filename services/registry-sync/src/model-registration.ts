@@ -1,4 +1,5 @@
 import type { BusTables, EventBus } from '@planner/bus';
+import { modelVersionUri } from '@planner/domain';
 import type { MlflowClient, MlflowRun, ModelVersion } from '@planner/mlflow-client';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { contractViolations, nonEmptyArtifactFolders } from './logging-contract.ts';
@@ -119,7 +120,7 @@ export async function announce(
     {
       model_name: input.modelName,
       model_version: input.version,
-      model_uri: `models:/${input.modelName}/${input.version}`,
+      model_uri: modelVersionUri(input.modelName, input.version),
       run_id: input.run.info.runId,
       dataset_version: datasetVersion,
       policy_id: input.run.tags.policy_id ?? null,

@@ -1,14 +1,7 @@
 import type { PolicyServing } from '@planner/assignment';
-import type { Recipe } from '@planner/domain';
+import { parseModelUri, type Recipe } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
-import {
-  createRuntime,
-  type PolicyRuntime,
-  type PolicySpec,
-  parseModelUri,
-  parsePolicySpec,
-  registeredPolicySpec,
-} from '@planner/policy-runtime';
+import { createRuntime, type PolicyRuntime, type PolicySpec, parsePolicySpec, registeredPolicySpec } from '@planner/policy-runtime';
 
 /** How long a policy version that could not be loaded is left alone before the next try: failing requests must not hammer MLflow. */
 const RELOAD_AFTER_MS = 10_000;

@@ -1,15 +1,11 @@
 import { type EventBus, EventRejected, type HandlerContext } from '@planner/bus';
+import { datasetVersionOf } from '@planner/domain';
 import type { DatasetRequested } from '@planner/schemas';
 import { storedTraceContext } from '@planner/telemetry';
 import type { DatasetBuilderTables } from '../tables.ts';
 
 const MODEL_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The version a request names: one per model and date (seed §2.4's folder). */
-export function datasetVersionOf(modelName: string, datasetDate: string): string {
-  return `${modelName}/${datasetDate}`;
-}
 
 /** Every reason a request cannot be built; empty when it can. */
 export function requestProblems(request: Pick<DatasetRequested, 'model_name' | 'dataset_date' | 'window_start' | 'window_end'>): string[] {

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { datasetVersionOf, requestProblems } from '../../src/handlers/dataset-requested.ts';
-
-test('a dataset version is the model and the date', () => {
-  assert.equal(datasetVersionOf('planner', '2026-11-26'), 'planner/2026-11-26');
-});
+import { requestProblems } from '../../src/handlers/dataset-requested.ts';
 
 test('a request names every problem it has', () => {
   assert.deepEqual(requestProblems({ model_name: 'planner', dataset_date: '2026-11-26', window_start: 1, window_end: 2 }), []);

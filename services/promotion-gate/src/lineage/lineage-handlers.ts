@@ -1,17 +1,8 @@
 import type { HandlerContext } from '@planner/bus';
-import { policyVersionIdOf } from '@planner/domain';
+import { datasetVersionOf, policyVersionIdOf } from '@planner/domain';
 import type { DatasetReady, DatasetRequested, ModelRegistered, ReplayCompleted, TrainingCompleted } from '@planner/schemas';
 import type { Kysely, Transaction } from 'kysely';
 import { type LineageTables, recordFact } from './lineage-tables.ts';
-
-/**
- * The dataset version a request names, composed as the dataset-builder
- * composes it (`{model_name}/{dataset_date}`, the folder of seed §2.4). The
- * gate learns it from the event, not from the builder's code or tables.
- */
-export function datasetVersionOfRequest(event: Pick<DatasetRequested, 'model_name' | 'dataset_date'>): string {
-  return `${event.model_name}/${event.dataset_date}`;
-}
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -30,8 +21,8 @@ const at = (event: { occurred_at: number }) => new Date(event.occurred_at);
 
 /** dataset.requested: the window and split seed of a dataset version, keyed by that version. */
 export async function datasetRequestedFact<DB extends LineageTables>(event: DatasetRequested, { trx }: HandlerContext<DB>): Promise<void> {
-  if (!buildableRequest(event)) return;
-  await recordFact(trx, 'dataset_requested', datasetVersionOfRequest(event), event, at(event));
+  if (!buildableRequest(event) || event.model_name === '' || event.model_name.includes('/')) return;
+  await recordFact(trx, 'dataset_requested', datasetVersionOf(event.model_name, event.dataset_date), event, at(event));
 }
 
 /** dataset.ready: the built version's digest, location, rows and MLflow run, keyed by the version. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type LineageAnswer, renderLineage } from '../../src/lineage/lineage.ts';
 import { LineageArgsError, parseLineageArgs, runLineageCli } from '../../src/lineage/lineage-cli.ts';
-import { buildableRequest, datasetVersionOfRequest } from '../../src/lineage/lineage-handlers.ts';
+import { buildableRequest } from '../../src/lineage/lineage-handlers.ts';
 
 const DIGEST = 'a'.repeat(64);
 const RESULTS = 'b'.repeat(64);
@@ -188,8 +188,7 @@ test('renderLineage: missing steps say so, and the notes say why', () => {
   assert.deepEqual(lines.slice(-4), ['', 'Notes:', '  - model.registered for planner:planner_model:v3 was not recorded', '']);
 });
 
-test('a request names the dataset version the builder builds, and only a buildable request is a fact', () => {
-  assert.equal(datasetVersionOfRequest({ model_name: 'planner', dataset_date: '2026-03-01' }), 'planner/2026-03-01');
+test('only a buildable request is a fact', () => {
   assert.equal(buildableRequest({ dataset_date: '2026-03-01', window_start: 1, window_end: 2 }), true);
   assert.equal(buildableRequest({ dataset_date: '2026-03-01', window_start: 2, window_end: 2 }), false);
   assert.equal(buildableRequest({ dataset_date: '2026-13-45', window_start: 1, window_end: 2 }), false);

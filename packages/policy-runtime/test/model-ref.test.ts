@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { modelVersionUri, parseModelUri } from '../src/model-uri.ts';
+import { modelRefOf } from '../src/model-ref.ts';
 import { isPolicyError } from '../src/policy-error.ts';
 
 test('models:/<name>/<version> and models:/<name>@<alias>', () => {
-  assert.deepEqual(parseModelUri('models:/planner_model/3'), { name: 'planner_model', version: '3' });
-  assert.deepEqual(parseModelUri('models:/planner_model@production'), { name: 'planner_model', alias: 'production' });
-  assert.equal(modelVersionUri('planner_model', '3'), 'models:/planner_model/3');
+  assert.deepEqual(modelRefOf('models:/planner_model/3'), { name: 'planner_model', version: '3' });
+  assert.deepEqual(modelRefOf('models:/planner_model@production'), { name: 'planner_model', alias: 'production' });
 });
 
 test('anything else is POLICY_SPEC_INVALID', () => {
@@ -19,7 +18,7 @@ test('anything else is POLICY_SPEC_INVALID', () => {
     'models:/a/b/3',
   ]) {
     assert.throws(
-      () => parseModelUri(uri),
+      () => modelRefOf(uri),
       (e) => isPolicyError(e, 'POLICY_SPEC_INVALID'),
       uri,
     );

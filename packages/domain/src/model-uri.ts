@@ -1,4 +1,4 @@
-import { PolicyError } from './policy-error.ts';
+import { DomainError } from './domain-error.ts';
 
 /** A registered model version, named directly or through an alias. */
 export type ModelRef = { name: string; version: string } | { name: string; alias: string };
@@ -13,9 +13,10 @@ export function parseModelUri(uri: string): ModelRef {
   if (version) return { name: version[1] as string, version: version[2] as string };
   const alias = BY_ALIAS.exec(uri);
   if (alias) return { name: alias[1] as string, alias: alias[2] as string };
-  throw new PolicyError('POLICY_SPEC_INVALID', `model URI must be models:/<name>/<version> or models:/<name>@<alias>, got '${uri}'`);
+  throw new DomainError('ID_INVALID', `model URI must be models:/<name>/<version> or models:/<name>@<alias>, got '${uri}'`);
 }
 
+/** `models:/<name>/<version>`, the URI MLflow's clients load a registered version by. */
 export function modelVersionUri(name: string, version: string): string {
   return `models:/${name}/${version}`;
 }
