@@ -4,6 +4,7 @@ import { policyVersionIdOf } from '@planner/domain';
 import { METRICS } from '@planner/evaluation';
 import { FIELD_LIMITS } from '@planner/schemas';
 import { HttpError } from '@planner/service-kit';
+import { continueTrace, SpanKind } from '@planner/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Selectable } from 'kysely';
 import { HEURISTIC_BASELINE } from './baseline.ts';
@@ -151,9 +152,13 @@ export function replayRoutes(
       const body = request.body;
       const baseline = body.baseline === undefined || body.baseline === 'heuristic' ? HEURISTIC_BASELINE : refOf(body.baseline);
       const pins = { candidate: refOf(body.candidate), baseline, datasetVersion: body.dataset_version, seed: body.seed ?? deps.seed };
+      const correlationId = body.correlation_id ?? randomUUID();
       let replayId: string;
       try {
-        ({ replayId } = await db.transaction().execute((trx) => planReplay(deps, trx, pins, body.correlation_id ?? randomUUID())));
+        // The shards carry the caller's trace (or a new one), as events staged by a consumer carry its message's.
+        ({ replayId } = await continueTrace('POST /v1/replays', request.headers, { kind: SpanKind.SERVER, correlationId }, () =>
+          db.transaction().execute((trx) => planReplay(deps, trx, pins, correlationId)),
+        ));
       } catch (error) {
         if (error instanceof ReplayError && error.code === 'REPLAY_DATASET_UNKNOWN') throw new HttpError('NOT_FOUND', error.message);
         if (error instanceof ReplayError && error.code === 'REPLAY_EMPTY') throw new HttpError('VALIDATION_FAILED', error.message);
@@ -176,48 +181,50 @@ export function replayRoutes(
       },
     },
     async (request, reply) => {
-      const replay = await db.transaction().execute(async (trx) => {
-        const found = await trx
-          .selectFrom('exp.replays')
-          .selectAll()
-          .where('replay_id', '=', request.params.replay_id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!found) throw new HttpError('NOT_FOUND', `no replay ${request.params.replay_id}`);
-        if (found.status === 'running') throw new HttpError('CONFLICT', `replay ${found.replay_id} is still running`);
-        await trx
-          .deleteFrom('exp.offline_replay_results')
-          .where('result_key', 'in', [found.candidate_key, found.baseline_key])
-          .where('dataset_version', '=', found.dataset_version)
-          .execute();
-        await trx
-          .updateTable('exp.replays')
-          .set({ status: 'running', results_digest: null, summary: null, completed_at: null })
-          .where('replay_id', '=', found.replay_id)
-          .execute();
-        await trx.updateTable('exp.replay_shards').set({ done_at: null }).where('replay_id', '=', found.replay_id).execute();
-        const shards = await trx
-          .selectFrom('exp.replay_shards')
-          .selectAll()
-          .where('replay_id', '=', found.replay_id)
-          .orderBy('shard_index')
-          .execute();
-        for (const shard of shards) {
-          const pins = {
-            candidate: found.candidate as unknown as PolicyRefRow,
-            baseline: found.baseline as unknown as PolicyRefRow,
-            datasetVersion: found.dataset_version,
-            seed: found.seed,
-          };
-          const event = shardEvent(
-            deps.bus,
-            { replayId: found.replay_id, shardCount: found.shard_count, pins, correlationId: found.correlation_id },
-            { shard_index: shard.shard_index, row_offset: shard.row_offset, row_limit: shard.row_limit },
-          );
-          await deps.bus.enqueue(trx, 'replay.shards', event, `${found.replay_id}:${shard.shard_index}`);
-        }
-        return trx.selectFrom('exp.replays').selectAll().where('replay_id', '=', found.replay_id).executeTakeFirstOrThrow();
-      });
+      const replay = await continueTrace('POST /v1/replays/{id}/rerun', request.headers, { kind: SpanKind.SERVER }, () =>
+        db.transaction().execute(async (trx) => {
+          const found = await trx
+            .selectFrom('exp.replays')
+            .selectAll()
+            .where('replay_id', '=', request.params.replay_id)
+            .forUpdate()
+            .executeTakeFirst();
+          if (!found) throw new HttpError('NOT_FOUND', `no replay ${request.params.replay_id}`);
+          if (found.status === 'running') throw new HttpError('CONFLICT', `replay ${found.replay_id} is still running`);
+          await trx
+            .deleteFrom('exp.offline_replay_results')
+            .where('result_key', 'in', [found.candidate_key, found.baseline_key])
+            .where('dataset_version', '=', found.dataset_version)
+            .execute();
+          await trx
+            .updateTable('exp.replays')
+            .set({ status: 'running', results_digest: null, summary: null, completed_at: null })
+            .where('replay_id', '=', found.replay_id)
+            .execute();
+          await trx.updateTable('exp.replay_shards').set({ done_at: null }).where('replay_id', '=', found.replay_id).execute();
+          const shards = await trx
+            .selectFrom('exp.replay_shards')
+            .selectAll()
+            .where('replay_id', '=', found.replay_id)
+            .orderBy('shard_index')
+            .execute();
+          for (const shard of shards) {
+            const pins = {
+              candidate: found.candidate as unknown as PolicyRefRow,
+              baseline: found.baseline as unknown as PolicyRefRow,
+              datasetVersion: found.dataset_version,
+              seed: found.seed,
+            };
+            const event = shardEvent(
+              deps.bus,
+              { replayId: found.replay_id, shardCount: found.shard_count, pins, correlationId: found.correlation_id },
+              { shard_index: shard.shard_index, row_offset: shard.row_offset, row_limit: shard.row_limit },
+            );
+            await deps.bus.enqueue(trx, 'replay.shards', event, `${found.replay_id}:${shard.shard_index}`);
+          }
+          return trx.selectFrom('exp.replays').selectAll().where('replay_id', '=', found.replay_id).executeTakeFirstOrThrow();
+        }),
+      );
       return reply.status(202).send(await view(replay));
     },
   );

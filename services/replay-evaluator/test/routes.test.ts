@@ -1,11 +1,13 @@
 /**
  * The replay-evaluator's HTTP edge on the real stack: over-long values are
  * refused before a replay or its shard events are written (issue 17, item 5),
- * and `?limit=` is read from the query string (item 8).
+ * `?limit=` is read from the query string (item 8), and the shards a request
+ * stages continue the caller's trace.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FIELD_LIMITS } from '@planner/schemas';
+import { recordReplay } from '../../../tests/support/recorded-replay.ts';
 import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 
 const service = serviceUnderTest('replay-evaluator', 'replay_routes', { REPLAY_ON_REGISTER: 'false', REPLAY_WORKER: 'false' });
@@ -75,4 +77,24 @@ test('?limit= is read from the query string as the integer it is', async () => {
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.body, []);
   assert.equal((await call('/v1/replays?limit=1.5')).body.error?.message, 'querystring/limit must be integer');
+});
+
+test("a rerun's shard events continue the caller's trace", async () => {
+  const replayId = 'replay-traced-rerun';
+  await recordReplay(service.env().DATABASE_URL as string, {
+    replayId,
+    candidate: { policy_version_id: 'planner:m:v1', model_name: 'm', model_version: '1' },
+    rows: [],
+    status: 'completed',
+  });
+  await service.query('insert into exp.replay_shards (replay_id, shard_index, row_offset, row_limit) values ($1, 0, 0, 10)', [replayId]);
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const rerun = await call(`/v1/replays/${replayId}/rerun`, {
+    method: 'POST',
+    headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+  });
+  assert.equal(rerun.status, 202);
+  const staged = await service.query<{ headers: Record<string, string> }>("select headers from exp.outbox where topic = 'replay.shards'");
+  assert.equal(staged.length, 1);
+  assert.equal(staged[0]?.headers.traceparent?.split('-')[1], traceId);
 });

@@ -1,2 +1,0 @@
-CREATE DATABASE planner;
-CREATE DATABASE mlflow;
