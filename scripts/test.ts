@@ -14,6 +14,7 @@ const SUITES = [
   'services/*/test/**/*.test.ts',
   'upstream/*/test/**/*.test.ts',
   'deploy/local/test/**/*.test.ts',
+  'deploy/validate/test/**/*.test.ts',
   'scripts/test/**/*.test.ts',
   'tests/**/*.test.ts',
 ];

@@ -1,5 +1,6 @@
 import { EventBus, HEADER, KafkajsTransport } from '@planner/bus';
 import { DEFAULT_WORLD_START_MS, generateSyntheticWorld } from '@planner/domain';
+import { loadStackConfig, registerScrapeTarget } from '@planner/local-stack';
 import { SchemaRegistry, type TopicEvents, type TopicName } from '@planner/schemas';
 import { readConfig as datasetBuilderConfig } from '../../services/dataset-builder/src/config.ts';
 import { startDatasetBuilder } from '../../services/dataset-builder/src/service.ts';
@@ -37,6 +38,23 @@ const replayEvaluators = new Map<string, string>();
  * that one first.
  */
 export async function startService(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService> {
+  const service = await startInProcess(name, env);
+  // The local Prometheus (`./lifecycle stack up prometheus`), now or when it starts, scrapes the service while it runs.
+  const unregister = registerScrapeTarget(loadStackConfig(), {
+    service: name,
+    address: service.address,
+    environment: env.KAFKA_NAMESPACE ?? '',
+  });
+  return {
+    address: service.address,
+    stop: async () => {
+      unregister();
+      await service.stop();
+    },
+  };
+}
+
+async function startInProcess(name: ServiceName, env: Record<string, string | undefined>): Promise<RunningService> {
   const environment = env.KAFKA_NAMESPACE ?? '';
   switch (name) {
     case 'dataset-builder':

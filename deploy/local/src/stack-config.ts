@@ -10,10 +10,16 @@ export const VERSIONS = {
   mlflow: '3.17.2',
   psycopg2: '2.9.13',
   s3proxy: '3.0.0',
+  /** Debian bookworm's package: see docs/decisions/0016-prometheus-from-debian.md. */
+  prometheus: '2.42.0+ds-5+deb12u1',
 } as const;
 
-export type ComponentName = 'postgres' | 'kafka' | 'mlflow' | 's3';
+export type ComponentName = 'postgres' | 'kafka' | 'mlflow' | 's3' | 'prometheus';
+/** What `stack up` starts when no component is named: the servers the lifecycle needs. */
 export const COMPONENTS: readonly ComponentName[] = ['postgres', 'kafka', 'mlflow', 's3'];
+/** Started only when named (`stack up prometheus`): nothing in the lifecycle depends on them. */
+export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['prometheus'];
+export const ALL_COMPONENTS: readonly ComponentName[] = [...COMPONENTS, ...OPTIONAL_COMPONENTS];
 
 export interface StackConfig {
   /** The repository root: the checkout this stack belongs to. */
@@ -34,6 +40,7 @@ export interface StackConfig {
     region: string;
     bucket: string;
   };
+  prometheus: { external: boolean; url: string; port: number; scrapeIntervalSeconds: number };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -45,6 +52,14 @@ function port(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw new StackError('CONFIG_INVALID', `${name} must be a TCP port (1-65535), got '${raw}'`);
   }
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new StackError('CONFIG_INVALID', `${name} must be a whole number above 0, got '${raw}'`);
   return value;
 }
 
@@ -62,7 +77,8 @@ function url(env: Env, name: string): string | undefined {
 /**
  * Reads the stack's configuration from the environment. A server named by an
  * environment variable (KAFKA_BROKERS, DATABASE_URL, MLFLOW_TRACKING_URI,
- * S3_ENDPOINT) is treated as existing infrastructure: nothing is started for it.
+ * S3_ENDPOINT, PROMETHEUS_URL) is treated as existing infrastructure: nothing
+ * is started for it.
  */
 export function loadStackConfig(env: Env = process.env): StackConfig {
   const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -90,6 +106,9 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
 
   const s3Port = port(env, 'PL_S3_PORT', 19000);
   const s3Endpoint = url(env, 'S3_ENDPOINT');
+
+  const prometheusPort = port(env, 'PL_PROMETHEUS_PORT', 19090);
+  const prometheusUrl = url(env, 'PROMETHEUS_URL');
 
   return {
     root,
@@ -119,6 +138,12 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY || 'planner-local-secret',
       region: env.AWS_REGION || 'us-east-1',
       bucket: env.S3_BUCKET || 'planner-lifecycle',
+    },
+    prometheus: {
+      external: prometheusUrl !== undefined,
+      url: prometheusUrl ?? `http://127.0.0.1:${prometheusPort}`,
+      port: prometheusPort,
+      scrapeIntervalSeconds: positiveInt(env, 'PL_PROMETHEUS_SCRAPE_INTERVAL_SECONDS', 15),
     },
   };
 }

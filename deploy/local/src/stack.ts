@@ -2,20 +2,22 @@ import type { Component, ComponentStatus } from './component.ts';
 import { kafkaComponent } from './components/kafka.ts';
 import { mlflowComponent } from './components/mlflow.ts';
 import { postgresComponent } from './components/postgres.ts';
+import { prometheusComponent } from './components/prometheus.ts';
 import { s3Component } from './components/s3.ts';
-import { COMPONENTS, type ComponentName, type StackConfig } from './stack-config.ts';
+import { ALL_COMPONENTS, COMPONENTS, type ComponentName, OPTIONAL_COMPONENTS, type StackConfig } from './stack-config.ts';
 import { StackError } from './stack-error.ts';
 
-/** The components in start order (MLflow keeps its backend store in PostgreSQL). */
+/** The components in start order (MLflow keeps its backend store in PostgreSQL; Prometheus watches the rest). */
 export function stackComponents(config: StackConfig): Component[] {
-  return [postgresComponent(config), kafkaComponent(config), mlflowComponent(config), s3Component(config)];
+  return [postgresComponent(config), kafkaComponent(config), mlflowComponent(config), s3Component(config), prometheusComponent(config)];
 }
 
-export function parseComponentNames(args: readonly string[]): ComponentName[] {
-  if (args.length === 0) return [...COMPONENTS];
+/** The components named on the command line, or `fallback` when none is. */
+export function parseComponentNames(args: readonly string[], fallback: readonly ComponentName[] = COMPONENTS): ComponentName[] {
+  if (args.length === 0) return [...fallback];
   for (const arg of args) {
-    if (!(COMPONENTS as readonly string[]).includes(arg)) {
-      throw new StackError('CONFIG_INVALID', `unknown component '${arg}' (known: ${COMPONENTS.join(', ')})`);
+    if (!(ALL_COMPONENTS as readonly string[]).includes(arg)) {
+      throw new StackError('CONFIG_INVALID', `unknown component '${arg}' (known: ${ALL_COMPONENTS.join(', ')})`);
     }
   }
   return args as ComponentName[];
@@ -46,8 +48,18 @@ export async function stackDown(config: StackConfig, names: readonly ComponentNa
   return stopped;
 }
 
-export function stackStatus(config: StackConfig): Promise<ComponentStatus[]> {
-  return Promise.all(stackComponents(config).map((component) => component.status()));
+/**
+ * The status of `names`; by default of the lifecycle's servers, plus an
+ * optional one when it runs (a Prometheus nobody started is not "down").
+ */
+export async function stackStatus(config: StackConfig, names?: readonly ComponentName[]): Promise<ComponentStatus[]> {
+  const statuses = await Promise.all(
+    stackComponents(config)
+      .filter((component) => names === undefined || names.includes(component.name))
+      .map((component) => component.status()),
+  );
+  if (names !== undefined) return statuses;
+  return statuses.filter((s) => !OPTIONAL_COMPONENTS.includes(s.name) || s.pid !== undefined || s.mode === 'external');
 }
 
 /**
@@ -55,8 +67,7 @@ export function stackStatus(config: StackConfig): Promise<ComponentStatus[]> {
  * answer, instead of letting each test time out on its own.
  */
 export async function assertStackReachable(config: StackConfig, names: readonly ComponentName[] = COMPONENTS): Promise<void> {
-  const statuses = await stackStatus(config);
-  const down = statuses.filter((s) => names.includes(s.name) && !s.ready);
+  const down = (await stackStatus(config, names)).filter((s) => !s.ready);
   if (down.length > 0) {
     const list = down.map((s) => `${s.name} (${s.mode}, ${s.endpoint})`).join('; ');
     throw new StackError(

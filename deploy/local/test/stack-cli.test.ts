@@ -74,3 +74,15 @@ test('up is idempotent and down stops only the processes this stack started', ()
   assert.throws(() => process.kill(pid, 0), 'the server is gone');
   assert.equal(cli(['down'], env).stdout.trim(), 'nothing was running');
 });
+
+test('prometheus is a component to name, not one that status reports down when nobody started it', () => {
+  const result = cli(['status'], {
+    PL_S3_PORT: '1',
+    PL_KAFKA_PORT: '2',
+    PL_POSTGRES_PORT: '3',
+    PL_MLFLOW_PORT: '4',
+    PL_PROMETHEUS_PORT: '5',
+  });
+  assert.doesNotMatch(result.stdout, /prometheus/);
+  assert.match(cli(['up', 'grafana']).stderr, /unknown component 'grafana' \(known: postgres, kafka, mlflow, s3, prometheus\)/);
+});

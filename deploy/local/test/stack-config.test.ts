@@ -37,3 +37,16 @@ test('a bad value stops with a message naming the variable', () => {
   assert.throws(() => loadStackConfig({ KAFKA_BROKERS: 'localhost' }), /KAFKA_BROKERS must be host:port/);
   assert.throws(() => loadStackConfig({ DATABASE_URL: 'not a url' }), /DATABASE_URL must be a URL/);
 });
+
+test('Prometheus is local on 19090 scraping every 15 s unless PROMETHEUS_URL names one; its port and interval move with their variables', () => {
+  const local = loadStackConfig({ HOME: '/home/u' });
+  assert.deepEqual(local.prometheus, { external: false, url: 'http://127.0.0.1:19090', port: 19090, scrapeIntervalSeconds: 15 });
+  const moved = loadStackConfig({ PL_PROMETHEUS_PORT: '29090', PL_PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '2' });
+  assert.equal(moved.prometheus.url, 'http://127.0.0.1:29090');
+  assert.equal(moved.prometheus.scrapeIntervalSeconds, 2);
+  assert.equal(loadStackConfig({ PROMETHEUS_URL: 'http://prometheus:9090' }).prometheus.external, true);
+  assert.throws(
+    () => loadStackConfig({ PL_PROMETHEUS_SCRAPE_INTERVAL_SECONDS: '0' }),
+    /PL_PROMETHEUS_SCRAPE_INTERVAL_SECONDS must be a whole number above 0, got '0'/,
+  );
+});

@@ -20,6 +20,7 @@ export class BusMetrics {
   readonly outboxParked: Counter<'producer' | 'topic'>;
   readonly dependencyWaits: Counter<'topic'>;
   readonly consumerLag: Gauge<'group' | 'topic' | 'partition'>;
+  readonly lastProcessed: Gauge<'topic'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -89,6 +90,25 @@ export class BusMetrics {
           r.status === 'fulfilled' ? r.value : [],
         );
         for (const row of rows) this.set({ group: row.group, topic: row.topic, partition: String(row.partition) }, row.lag);
+      },
+    });
+    // Derived at scrape from the processed count, so the bus needs no second call per event: the time is that of the first
+    // scrape to see the count grow, late by at most one scrape interval — well inside any stage's expected interval.
+    const consumed = this.consumed;
+    const processedSeen = new Map<string, number>();
+    this.lastProcessed = new Gauge({
+      name: 'planner_bus_last_processed_timestamp_seconds',
+      help: "Unix time a handler last committed an event of this topic (a stage's last success), to within one scrape interval.",
+      labelNames: ['topic'],
+      registers,
+      async collect() {
+        const now = Date.now() / 1000;
+        for (const { labels, value } of (await consumed.get()).values) {
+          const topic = String(labels.topic);
+          if (labels.outcome !== 'processed' || value <= (processedSeen.get(topic) ?? 0)) continue;
+          processedSeen.set(topic, value);
+          this.set({ topic }, now);
+        }
       },
     });
   }

@@ -25,12 +25,17 @@ const METRICS = [
   'fallbacks',
 ] as const;
 
-/** The latest check of each running experiment, per variant, for Grafana. */
+/** What happened to an experiment's allocation: the events the monitor reads from the gate. */
+export type ExperimentChange = 'started' | 'ramped' | 'rolled_back' | 'promoted';
+
+/** The latest check of each running experiment, per variant, and its allocation changes, for Grafana and alerts. */
 export class MonitorMetrics {
   readonly #variant: Gauge<'experiment_id' | 'variant_id' | 'role' | 'metric'>;
   readonly #status: Gauge<'experiment_id' | 'status'>;
   readonly #srm: Gauge<'experiment_id'>;
   readonly #primary: Gauge<'experiment_id' | 'bound'>;
+  readonly #allocation: Gauge<'experiment_id'>;
+  readonly #changed: Gauge<'experiment_id' | 'change'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -58,6 +63,26 @@ export class MonitorMetrics {
       labelNames: ['experiment_id', 'bound'],
       registers,
     });
+    this.#allocation = new Gauge({
+      name: 'planner_experiment_treatment_allocation',
+      help: "The treatment's share of traffic: at each check, and as each start, ramp and rollback is read.",
+      labelNames: ['experiment_id'],
+      registers,
+    });
+    // A time rather than a counter: setting it is idempotent (redeliveries, a monitor re-reading its topics), and
+    // Grafana draws one annotation per distinct value (useValueForTime), so every ramp shows at its own time.
+    this.#changed = new Gauge({
+      name: 'planner_experiment_last_change_timestamp_seconds',
+      help: "Unix time of the experiment's latest start, ramp, rollback or promotion (the event's occurred_at).",
+      labelNames: ['experiment_id', 'change'],
+      registers,
+    });
+  }
+
+  /** An allocation change the gate published; `allocation` is the treatment's share after it, when the event says. */
+  changed(experimentId: string, change: ExperimentChange, occurredAtMs: number, allocation?: number): void {
+    this.#changed.set({ experiment_id: experimentId, change }, occurredAtMs / 1000);
+    if (allocation !== undefined) this.#allocation.set({ experiment_id: experimentId }, allocation);
   }
 
   record(check: CheckEvidence): void {
@@ -66,6 +91,7 @@ export class MonitorMetrics {
       for (const metric of METRICS) this.#variant.set({ experiment_id, variant_id: v.variant_id, role: v.role, metric }, v[metric]);
     }
     for (const status of STATUSES) this.#status.set({ experiment_id, status }, status === check.status ? 1 : 0);
+    this.#allocation.set({ experiment_id }, check.treatment_allocation);
     if (check.srm_p_value !== null) this.#srm.set({ experiment_id }, check.srm_p_value);
     if (check.primary) {
       for (const bound of ['estimate', 'lower', 'upper'] as const) this.#primary.set({ experiment_id, bound }, check.primary[bound]);

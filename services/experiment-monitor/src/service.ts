@@ -55,10 +55,32 @@ export async function startExperimentMonitor(config: MonitorConfig, _env: NodeJS
       checks.wake();
     },
   });
-  runtime.subscribe({ groupId: GROUPS.started, topic: 'experiment.started', handler: experimentStarted });
-  runtime.subscribe({ groupId: GROUPS.ramped, topic: 'experiment.ramped', handler: experimentRamped });
-  runtime.subscribe({ groupId: GROUPS.rolledBack, topic: 'experiment.rolled_back', handler: experimentRolledBack });
-  runtime.subscribe({ groupId: GROUPS.promoted, topic: 'model.promoted', handler: modelPromoted });
+  // After the commit, so a change is shown once the monitor holds it; a redelivered event is old news and changes nothing.
+  const metrics = deps.metrics;
+  runtime.subscribe({
+    groupId: GROUPS.started,
+    topic: 'experiment.started',
+    handler: experimentStarted,
+    afterCommit: (e, { duplicate }) => duplicate || metrics.changed(e.experiment_id, 'started', e.occurred_at, e.treatment_allocation),
+  });
+  runtime.subscribe({
+    groupId: GROUPS.ramped,
+    topic: 'experiment.ramped',
+    handler: experimentRamped,
+    afterCommit: (e, { duplicate }) => duplicate || metrics.changed(e.experiment_id, 'ramped', e.occurred_at, e.to_allocation),
+  });
+  runtime.subscribe({
+    groupId: GROUPS.rolledBack,
+    topic: 'experiment.rolled_back',
+    handler: experimentRolledBack,
+    afterCommit: (e, { duplicate }) => duplicate || metrics.changed(e.experiment_id, 'rolled_back', e.occurred_at, 0),
+  });
+  runtime.subscribe({
+    groupId: GROUPS.promoted,
+    topic: 'model.promoted',
+    handler: modelPromoted,
+    afterCommit: (e, { duplicate }) => duplicate || metrics.changed(e.experiment_id, 'promoted', e.occurred_at),
+  });
   const app = await runtime.app();
   monitorRoutes(app, deps);
   const address = await runtime.start();

@@ -164,6 +164,12 @@ test('events that arrive before their experiment.started wait for it, then count
     treatment.latency_counts.reduce((a, b) => a + b, 0),
     4,
   );
+  // The start is on /metrics once committed, at the event's time, for the experiments dashboard's annotations.
+  const exposition = await (await fetch(`${monitor.address()}/metrics`)).text();
+  assert.ok(
+    exposition.includes(`planner_experiment_last_change_timestamp_seconds{experiment_id="${EXPERIMENT}",change="started"} ${T0 / 1000}`),
+  );
+  assert.ok(exposition.includes(`planner_experiment_treatment_allocation{experiment_id="${EXPERIMENT}"} 0.5`));
 });
 
 test('a redelivered or replayed stream changes nothing', async () => {

@@ -1,5 +1,6 @@
 import { MlflowClient, mlflowConfigFromEnv } from '@planner/mlflow-client';
 import { ServiceRuntime } from '@planner/service-kit';
+import { ReplayMetrics } from '@planner/telemetry';
 import type { Logger } from 'pino';
 import type { ReplayEvaluatorConfig } from './config.ts';
 import { EvaluationSplitCache } from './evaluation-rows.ts';
@@ -7,6 +8,7 @@ import { recordDataset } from './handlers/dataset-ready.ts';
 import { modelRegisteredHandler } from './handlers/model-registered.ts';
 import { replayShardHandler } from './handlers/replay-shards.ts';
 import { PolicyResolver } from './policy-resolver.ts';
+import { replayProgress } from './replay-progress.ts';
 import { replayRoutes } from './routes.ts';
 import { type ReplayTables, replayMigrations } from './tables.ts';
 
@@ -22,6 +24,8 @@ export async function startReplayEvaluator(config: ReplayEvaluatorConfig, env: N
   const mlflow = new MlflowClient(mlflowConfigFromEnv(env));
   const runtime = new ServiceRuntime<ReplayTables>({ name: SERVICE_NAME, config: config.common, ...(logger ? { logger } : {}) });
   await runtime.migrate(replayMigrations);
+  const metrics = new ReplayMetrics(runtime.metrics, { worker: config.worker });
+  metrics.trackProgress(() => replayProgress(runtime.db));
   const splits = new EvaluationSplitCache(env);
   const planning = { bus: runtime.bus, splits, shardSize: config.shardSize, seed: config.seed };
 
@@ -49,6 +53,7 @@ export async function startReplayEvaluator(config: ReplayEvaluatorConfig, env: N
         splits,
         policies: new PolicyResolver(mlflow, config.simulatedLatencyMs),
         concurrency: config.rowConcurrency,
+        metrics,
       }),
     });
   }

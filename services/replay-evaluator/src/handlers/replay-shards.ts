@@ -2,6 +2,7 @@ import type { EventBus, HandlerContext } from '@planner/bus';
 import { indexRecipes } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ReplayShard } from '@planner/schemas';
+import type { ReplayMetrics, ReplayRole } from '@planner/telemetry';
 import type { Kysely } from 'kysely';
 import type { EvaluationRow, EvaluationSplitCache } from '../evaluation-rows.ts';
 import type { PolicyResolver } from '../policy-resolver.ts';
@@ -19,6 +20,7 @@ export interface ShardWorkerDeps {
   policies: PolicyResolver;
   /** Rows evaluated at once within a shard. */
   concurrency: number;
+  metrics: ReplayMetrics;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -50,11 +52,11 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
     const split = await deps.splits.get(dataset.location);
     const recipesById = indexRecipes(split.catalogue);
     const rows = split.rows.slice(shard.row_offset, shard.row_offset + shard.row_limit);
-    const roles: [PolicyRefRow, string][] = [
-      [shard.candidate, replay.candidate_key],
-      [shard.baseline, replay.baseline_key],
+    const roles: [ReplayRole, PolicyRefRow, string][] = [
+      ['candidate', shard.candidate, replay.candidate_key],
+      ['baseline', shard.baseline, replay.baseline_key],
     ];
-    for (const [policy, key] of roles) {
+    for (const [role, policy, key] of roles) {
       const done = new Set(
         (
           await deps.db
@@ -74,6 +76,7 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
       const runtime = await deps.policies.runtime(policy, shard.dataset_version, split.catalogue);
       await bounded(todo, deps.concurrency, async (row: EvaluationRow) => {
         const { output, metrics, offlineScore } = await evaluateRow(runtime, row, recipesById);
+        deps.metrics.rowEvaluated(role, output.latency_ms / 1000);
         await deps.db
           .insertInto('exp.offline_replay_results')
           .values({
