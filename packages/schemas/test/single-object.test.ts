@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
 import { crc64Avro } from '../src/crc64-avro.ts';
-import { topicSchema } from '../src/schema-registry.ts';
 import type { SchemaError } from '../src/schema-error.ts';
+import { topicSchema } from '../src/schema-registry.ts';
 import { encodeSingleObject, readFingerprint, singleObjectBody, singleObjectHeader } from '../src/single-object.ts';
 
 // The published record vector: its canonical form's fingerprint is 7843277075252814651 = 0x6cd8eaf1c968a33b.
@@ -19,7 +19,7 @@ test('encodes marker, little-endian fingerprint and body byte for byte', () => {
   assert.deepEqual(singleObjectBody(message), Buffer.from([0x01]));
 });
 
-test('the hex fingerprint the bus puts in its header is the body header\'s bytes, as Java and fastavro write them', () => {
+test("the hex fingerprint the bus puts in its header is the body header's bytes, as Java and fastavro write them", () => {
   // Java's SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema) and fastavro's fingerprint() give these bytes.
   assert.equal(topicSchema('t', 1, 'v1.avsc', type).fingerprintHex, '3ba368c9f1ead86c');
 });
