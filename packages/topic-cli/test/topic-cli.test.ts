@@ -222,8 +222,9 @@ async function ownTopics() {
   const admin = new Kafka({ clientId: 'topic-cli-test', brokers: f.config.kafka.brokers, logLevel: 0 }).admin();
   await admin.connect();
   const physical = [`${namespace}${TOPIC}`, `${namespace}${TOPIC}.dlt`];
+  // Not kafkajs' waitForLeaders: it gives up on the UNKNOWN_TOPIC_OR_PARTITION a loaded broker answers for a moment.
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: [
       { topic: `${namespace}${TOPIC}`, numPartitions: 3, replicationFactor: -1 },
       {
