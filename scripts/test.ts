@@ -41,7 +41,10 @@ async function main(): Promise<number> {
     // Two files at a time: most of a suite's time is waiting on servers (a broker rebalance, a trainer, a 60 s outage in
     // the faults suite's own stack), so two overlap well even on two cores; every suite has its own namespace,
     // database and MLflow names, so they never see each other's data.
-    return step('tests', process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...SUITES]);
+    // Services under test log from `error` up: the warnings many tests provoke on purpose (dead letters, outages) would
+    // bury the runner's report. LOG_LEVEL=warn ./lifecycle test shows them.
+    const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' };
+    return step('tests', process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...SUITES], env);
   } finally {
     if (!alreadyUp && process.env.PL_KEEP_STACK !== '1') {
       const stopped = await stackDown(config);

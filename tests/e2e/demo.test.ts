@@ -19,7 +19,7 @@ test("the README's main command: promotion through the ramp, offline rejection, 
   const demo = spawnSync(process.execPath, [join(config.root, 'scripts', 'demo.ts'), '--households', '400', '--weeks', '5'], {
     encoding: 'utf8',
     timeout: 900_000,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
   assert.equal(demo.status, 0, `demo failed:\n${demo.stdout}\n${demo.stderr}`);
   const out = demo.stdout;

@@ -94,7 +94,7 @@ async function startExperiment(experimentId: string): Promise<string> {
   return file;
 }
 
-const traffic = (args: string[]) => runTraffic(args, { ...life.env, LOG_LEVEL: 'warn' });
+const traffic = (args: string[]) => runTraffic(args, { ...life.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 
 /** Waits until the monitor has read every exp.events message published so far. */
 async function caughtUp(): Promise<void> {

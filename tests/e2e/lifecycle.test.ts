@@ -53,7 +53,7 @@ async function startWorker(): Promise<ChildProcess> {
       REPLAY_WORKER: 'true',
       REPLAY_ON_REGISTER: 'false',
       REPLAY_SIMULATED_LATENCY_MS: '40',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -215,7 +215,7 @@ describe('from upstream events to a gate decision', () => {
     const gate = services['promotion-gate']?.address as string;
     const out = await runTraffic(['--gate', gate, '--households', '20000', '--weeks', '1', '--rps', '0', '--seed', '11'], {
       ...env,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     });
     const published = Number(/([\d,]+) events published to exp\.events/.exec(out)?.[1]?.replaceAll(',', ''));
     assert.ok(published > 20_000, out);

@@ -182,7 +182,7 @@ describe('dashboards and alerts against a scraped lifecycle', () => {
       ['--gate', services['promotion-gate']?.address as string, '--households', '3000', '--weeks', '1', '--rps', '0', '--seed', '14'],
       {
         ...env,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       },
     );
     await eventually(

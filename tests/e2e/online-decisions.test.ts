@@ -70,7 +70,7 @@ describe('online decisions on live traffic', () => {
     const traffic = (seed: string, extra: string[]) =>
       startTraffic(
         ['--gate', gate.address, '--households', '60000', '--weeks', '1', '--rps', '250', '--seed', seed, '--refresh-ms', '200', ...extra],
-        { ...life.env, LOG_LEVEL: 'warn' },
+        { ...life.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       );
     const allocation = async () =>
       Number(
@@ -173,7 +173,7 @@ function gateProcess(env: Record<string, string>): Promise<ServiceProcess> {
   return startServiceProcess(stack.root, 'promotion-gate', env, logs, {
     ...ONLINE_ENV,
     GATE_RAMP_MIN_DWELL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
 }
 

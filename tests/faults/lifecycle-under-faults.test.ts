@@ -95,7 +95,7 @@ before(async () => {
     TRAINING_AUTO_MODELS: 'planner',
     REGISTRY_POLL_SECONDS: '0',
     TRAINING_LOST_AFTER_SECONDS: '5',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   db = new pg.Pool({ connectionString: life.databaseUrl, max: 2 });
   // The test's own pool sees the PostgreSQL restart too; its errors surface on its next query.
