@@ -21,7 +21,7 @@ test('a log line written while handling an event carries the trace, span and cor
   const tracing = startTracing({ serviceName: 'logger-test', env: {} });
   try {
     const { lines, destination } = capture();
-    const logger = createLogger('logger-test', { destination });
+    const logger = createLogger('logger-test', { destination, level: 'info' });
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     await consumerSpan('dataset.ready', { traceparent }, 'run-42', {}, async () => {
       logger.info({ rows: 3 }, 'dataset registered');
