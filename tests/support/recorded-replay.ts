@@ -4,6 +4,23 @@ import type { RowMetrics } from '@planner/evaluation';
 import { pairedResults, resultsDigest } from '../../services/replay-evaluator/src/replay-aggregation.ts';
 import type { PolicyRefRow, ReplayStatus, ReplayTables } from '../../services/replay-evaluator/src/tables.ts';
 
+/** One row's metrics, every one fixed but the plan alignment (and the edit rate that follows from it). */
+export function rowMetrics(alignment: number): RowMetrics {
+  return {
+    plan_alignment: alignment,
+    meal_diversity: 1,
+    leftovers_utility: 1,
+    constraint_respect: 1,
+    violations: 0,
+    predicted_edits: 2,
+    actual_edits: 2,
+    edit_rate: 1 - alignment,
+    latency_ms: 1,
+    cost_usd: 0,
+    policy_failed: 0,
+  };
+}
+
 export interface RecordedRow {
   row_id: string;
   candidate: { metrics: RowMetrics; offline_score: number };

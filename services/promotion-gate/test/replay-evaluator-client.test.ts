@@ -11,31 +11,19 @@ import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { isTransient } from '@planner/errors';
 import type { RowMetrics } from '@planner/evaluation';
+import { rowMetrics } from '../../../tests/support/recorded-replay.ts';
 import { ReplayEvaluatorClient } from '../src/replay-evaluator-client.ts';
 import { ReplayRowsError } from '../src/replay-rows-error.ts';
 
 const DIGEST = 'a'.repeat(64);
-const metrics = (alignment: number): RowMetrics => ({
-  plan_alignment: alignment,
-  meal_diversity: 1,
-  leftovers_utility: 1,
-  constraint_respect: 1,
-  violations: 0,
-  predicted_edits: 2,
-  actual_edits: 2,
-  edit_rate: 1 - alignment,
-  latency_ms: 1,
-  cost_usd: 0,
-  policy_failed: 0,
-});
 const answer = (replayId: string) => ({
   replay_id: replayId,
   results_digest: DIGEST,
   row_count: 2,
   rows: ['r0', 'r1'].map((row_id) => ({
     row_id,
-    candidate: { metrics: metrics(0.8), offline_score: 0.8 },
-    baseline: { metrics: metrics(0.7), offline_score: 0.7 },
+    candidate: { metrics: rowMetrics(0.8), offline_score: 0.8 },
+    baseline: { metrics: rowMetrics(0.7), offline_score: 0.7 },
   })),
 });
 
@@ -148,10 +136,10 @@ test('rows whose digest is not the announced one are a retryable REPLAY_DIGEST_M
 
 test('an answer outside the contract is a permanent REPLAY_ROWS_INVALID naming what is wrong', async () => {
   const broken = answer('replay-1');
-  const { edit_rate: _, ...withoutEditRate } = metrics(0.7);
+  const { edit_rate: _, ...withoutEditRate } = rowMetrics(0.7);
   broken.rows[1] = {
     row_id: 'r1',
-    candidate: { metrics: metrics(0.8), offline_score: 0.8 },
+    candidate: { metrics: rowMetrics(0.8), offline_score: 0.8 },
     baseline: { metrics: withoutEditRate as RowMetrics, offline_score: 0.7 },
   };
   const bodies: unknown[] = [broken, { ...answer('replay-1'), replay_id: 'replay-2' }, 'not json'];

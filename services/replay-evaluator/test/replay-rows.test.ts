@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RowMetrics } from '@planner/evaluation';
-import { type RecordedRow, recordReplay } from '../../../tests/support/recorded-replay.ts';
+import { type RecordedRow, recordReplay, rowMetrics } from '../../../tests/support/recorded-replay.ts';
 import { serviceUnderTest } from '../../../tests/support/service-under-test.ts';
 import type { ReplayRows } from '../src/replay-rows.ts';
 
@@ -16,25 +15,11 @@ const service = serviceUnderTest('replay-evaluator', 'replay_rows', { REPLAY_ON_
 const { call } = service;
 const CANDIDATE = { policy_version_id: 'planner:m:v1', model_name: 'm', model_version: '1' };
 
-const metrics = (alignment: number): RowMetrics => ({
-  plan_alignment: alignment,
-  meal_diversity: 1,
-  leftovers_utility: 1,
-  constraint_respect: 1,
-  violations: 0,
-  predicted_edits: 2,
-  actual_edits: 2,
-  edit_rate: 1 - alignment,
-  latency_ms: 1,
-  cost_usd: 0,
-  policy_failed: 0,
-});
-
 const rows = (...ids: string[]): RecordedRow[] =>
   ids.map((row_id, i) => ({
     row_id,
-    candidate: { metrics: metrics(0.5 + i / 10), offline_score: 0.5 + i / 10 },
-    baseline: { metrics: metrics(0.4), offline_score: 0.4 },
+    candidate: { metrics: rowMetrics(0.5 + i / 10), offline_score: 0.5 + i / 10 },
+    baseline: { metrics: rowMetrics(0.4), offline_score: 0.4 },
   }));
 
 const recorded = (replayId: string, ids: string[], options: { keys?: { candidate: string; baseline: string }; running?: boolean } = {}) =>
@@ -61,7 +46,7 @@ test("a completed replay's rows: paired, in row-id order, with the digest of exa
       ['r2', 0.5, 0.4, 0.5],
     ],
   );
-  assert.deepEqual(answer.body.rows[0]?.baseline.metrics, metrics(0.4), 'every metric, as the gate reads it');
+  assert.deepEqual(answer.body.rows[0]?.baseline.metrics, rowMetrics(0.4), 'every metric, as the gate reads it');
 });
 
 test('an unknown replay is a 404 naming it; a running one is a 409 saying so', async () => {

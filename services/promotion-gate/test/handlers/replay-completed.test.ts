@@ -11,12 +11,11 @@ import { after, before, test } from 'node:test';
 import { type BusTables, busMigrations, EventBus, EventRejected, type HandlerContext, type MessageTransport } from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
 import { isTransient } from '@planner/errors';
-import type { RowMetrics } from '@planner/evaluation';
 import { type ExperimentStarted, type GatePassed, type ReplayCompleted, SchemaRegistry } from '@planner/schemas';
 import { type Kysely, sql } from 'kysely';
 import { isolatedLifecycle } from '../../../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { type RunningService, startService } from '../../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { type RecordedRow, recordReplay } from '../../../../tests/support/recorded-replay.ts';
+import { type RecordedRow, recordReplay, rowMetrics } from '../../../../tests/support/recorded-replay.ts';
 import { useStack } from '../../../../tests/support/stack.ts';
 import { bootstrapBaseline } from '../../src/baseline-policy.ts';
 import type { GateConfig } from '../../src/gate-config.ts';
@@ -40,26 +39,12 @@ let life: Awaited<ReturnType<typeof isolatedLifecycle>>;
 let db: Kysely<GateTables & BusTables>;
 let replayEvaluator: RunningService | undefined;
 
-const metrics = (alignment: number): RowMetrics => ({
-  plan_alignment: alignment,
-  meal_diversity: 1,
-  leftovers_utility: 1,
-  constraint_respect: 1,
-  violations: 0,
-  predicted_edits: 2,
-  actual_edits: 2,
-  edit_rate: 1 - alignment,
-  latency_ms: 1,
-  cost_usd: 0,
-  policy_failed: 0,
-});
-
 /** 40 paired rows: the candidate's alignment `candidate(i)` on row i, the baseline's 0.8. */
 const pairedRows = (candidate: (i: number) => number): RecordedRow[] =>
   Array.from({ length: 40 }, (_, i) => ({
     row_id: `r${i}`,
-    candidate: { metrics: metrics(candidate(i)), offline_score: candidate(i) },
-    baseline: { metrics: metrics(0.8), offline_score: 0.8 },
+    candidate: { metrics: rowMetrics(candidate(i)), offline_score: candidate(i) },
+    baseline: { metrics: rowMetrics(0.8), offline_score: 0.8 },
   }));
 
 /** The candidate a little better on every other row: passes every rule. */

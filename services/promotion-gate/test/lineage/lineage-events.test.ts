@@ -9,11 +9,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import type { RowMetrics } from '@planner/evaluation';
 import type { ExperimentChecked } from '@planner/schemas';
 import { eventually } from '../../../../scripts/local-lifecycle/eventually.ts';
 import { clientBus } from '../../../../scripts/local-lifecycle/lifecycle-services.ts';
-import { recordReplay } from '../../../../tests/support/recorded-replay.ts';
+import { recordReplay, rowMetrics } from '../../../../tests/support/recorded-replay.ts';
 import { serviceUnderTest } from '../../../../tests/support/service-under-test.ts';
 import type { LineageAnswer } from '../../src/lineage/lineage.ts';
 import { runLineageCli } from '../../src/lineage/lineage-cli.ts';
@@ -42,28 +41,14 @@ const lineage = async () => {
   return answer.status === 200 ? answer.body : undefined;
 };
 
-const metrics = (alignment: number): RowMetrics => ({
-  plan_alignment: alignment,
-  meal_diversity: 1,
-  leftovers_utility: 1,
-  constraint_respect: 1,
-  violations: 0,
-  predicted_edits: 2,
-  actual_edits: 2,
-  edit_rate: 1 - alignment,
-  latency_ms: 1,
-  cost_usd: 0,
-  policy_failed: 0,
-});
-
 /** A completed replay in the replay-evaluator: 40 paired rows, the candidate a little better. Its results digest. */
 async function completedReplay(replayId: string): Promise<string> {
   const rows = Array.from({ length: 40 }, (_, i) => {
     const alignment = 0.81 + (i % 2 === 0 ? 0.01 : -0.01);
     return {
       row_id: `r${i}`,
-      candidate: { metrics: metrics(alignment), offline_score: alignment },
-      baseline: { metrics: metrics(0.8), offline_score: 0.8 },
+      candidate: { metrics: rowMetrics(alignment), offline_score: alignment },
+      baseline: { metrics: rowMetrics(0.8), offline_score: 0.8 },
     };
   });
   const candidate = { policy_version_id: VERSION, model_name: 'planner_model', model_version: '1' };
