@@ -6,14 +6,21 @@ import { useStack } from '../../../tests/support/stack.ts';
 import { EventRejected } from '../src/bus-error.ts';
 import { DLT_HEADER, HEADER } from '../src/headers.ts';
 import { busFixture, eventually, watchDeadLetters } from './fixtures/bus-fixture.ts';
+import { ownTopics } from './fixtures/own-topics.ts';
 
 useStack('kafka', 'postgres');
 const TOPIC = 'dataset.requested';
 let f: Awaited<ReturnType<typeof busFixture>>;
+// Topics of this file's own namespace: a test file running beside this one must not read, dead-letter or add to them.
+let own: Awaited<ReturnType<typeof ownTopics>>;
 before(async () => {
   f = await busFixture('event_bus');
+  own = await ownTopics(f, { topic: TOPIC, partitions: 3 });
 });
-after(() => f.close());
+after(async () => {
+  await own.close();
+  await f.close();
+});
 
 function request(correlationId: string, requestedBy = 'bus-test'): TopicEvents['dataset.requested'] {
   return f.bus.event(
@@ -28,7 +35,7 @@ test('an event published through the bus reaches a subscriber typed, with its he
   const event = request(correlationId);
   const headers: Record<string, string>[] = [];
   const values: Buffer[] = [];
-  const consumption = await f.bus.subscribe({
+  const consumption = await own.bus.subscribe({
     groupId: `g-${correlationId}`,
     topic: TOPIC,
     db: f.db,
@@ -41,7 +48,7 @@ test('an event published through the bus reaches a subscriber typed, with its he
     },
   });
   try {
-    await f.bus.publish(TOPIC, event);
+    await own.bus.publish(TOPIC, event);
     await eventually('the effect', async () => ((await f.effects(correlationId)).length === 1 ? true : undefined));
     assert.equal(headers[0]?.[HEADER.eventId], event.event_id);
     assert.equal(headers[0]?.[HEADER.correlationId], correlationId);
@@ -57,7 +64,7 @@ test('a redelivered event changes nothing: the handler effect exists once', asyn
   const correlationId = randomUUID();
   const event = request(correlationId);
   const outcomes: boolean[] = [];
-  const consumption = await f.bus.subscribe({
+  const consumption = await own.bus.subscribe({
     groupId: `g-${correlationId}`,
     topic: TOPIC,
     db: f.db,
@@ -71,8 +78,8 @@ test('a redelivered event changes nothing: the handler effect exists once', asyn
     },
   });
   try {
-    await f.bus.publish(TOPIC, event);
-    await f.bus.publish(TOPIC, event);
+    await own.bus.publish(TOPIC, event);
+    await own.bus.publish(TOPIC, event);
     await eventually('both deliveries', async () => (outcomes.length === 2 ? true : undefined));
     assert.deepEqual(outcomes, [false, true]);
     assert.deepEqual(await f.effects(correlationId), [event.event_id]);
@@ -83,9 +90,9 @@ test('a redelivered event changes nothing: the handler effect exists once', asyn
 
 test('poison messages go to the dead-letter topic with their origin and reason, and the partition keeps flowing', async () => {
   const correlationId = randomUUID();
-  const dead = await watchDeadLetters(f, TOPIC, correlationId);
+  const dead = await watchDeadLetters(own, TOPIC, correlationId);
   const processed: string[] = [];
-  const consumption = await f.bus.subscribe({
+  const consumption = await own.bus.subscribe({
     groupId: `g-${correlationId}`,
     topic: TOPIC,
     db: f.db,
@@ -94,15 +101,15 @@ test('poison messages go to the dead-letter topic with their origin and reason, 
     },
   });
   try {
-    const wrongSchema = f.bus.message(
+    const wrongSchema = own.bus.message(
       'model.rejected',
       f.bus.event('model.rejected', { run_id: 'r', model_name: 'm', dataset_version: null, missing: [] }, correlationId),
     );
     const good = request(correlationId);
-    await f.transport.send([
+    await own.transport.send([
       { topic: TOPIC, key: correlationId, value: Buffer.from('{"not":"avro"}'), headers: { 'correlation-id': correlationId } },
       { ...wrongSchema, topic: TOPIC },
-      f.bus.message(TOPIC, good),
+      own.bus.message(TOPIC, good),
     ]);
     await eventually('the good event', async () => (processed.length === 1 ? true : undefined));
     assert.deepEqual(processed, [good.event_id]);
@@ -126,12 +133,12 @@ test('poison messages go to the dead-letter topic with their origin and reason, 
 
 test('a failing handler is retried with backoff, then dead-lettered; a rejected event is dead-lettered at once', async () => {
   const correlationId = randomUUID();
-  const dead = await watchDeadLetters(f, TOPIC, correlationId);
+  const dead = await watchDeadLetters(own, TOPIC, correlationId);
   const calls = new Map<string, number>();
   const flaky = request(correlationId, 'always-fails');
   const rejected = request(correlationId, 'rejected');
   const fine = request(correlationId, 'fine');
-  const consumption = await f.bus.subscribe({
+  const consumption = await own.bus.subscribe({
     groupId: `g-${correlationId}`,
     topic: TOPIC,
     db: f.db,
@@ -146,7 +153,7 @@ test('a failing handler is retried with backoff, then dead-lettered; a rejected 
     },
   });
   try {
-    await f.transport.send([f.bus.message(TOPIC, flaky), f.bus.message(TOPIC, rejected), f.bus.message(TOPIC, fine)]);
+    await own.transport.send([own.bus.message(TOPIC, flaky), own.bus.message(TOPIC, rejected), own.bus.message(TOPIC, fine)]);
     await eventually('two dead letters', async () => (dead.seen.length === 2 ? true : undefined));
     await eventually('the fine event', async () => ((await f.effects(correlationId)).length === 1 ? true : undefined));
     // One try when the batch is handled together, then three on its own.
@@ -172,7 +179,7 @@ test('stopping a consumer finishes the message in hand, commits its offset and l
   const handling = new Promise<void>((resolve) => {
     started = resolve;
   });
-  const consumption = await f.bus.subscribe({
+  const consumption = await own.bus.subscribe({
     groupId,
     topic: TOPIC,
     db: f.db,
@@ -185,12 +192,12 @@ test('stopping a consumer finishes the message in hand, commits its offset and l
     },
   });
   const event = request(correlationId);
-  await f.bus.publish(TOPIC, event);
+  await own.bus.publish(TOPIC, event);
   await handling;
   await consumption.stop();
 
   assert.deepEqual(await f.effects(correlationId), [event.event_id], 'the in-flight handler finished before stop() returned');
-  assert.deepEqual(await f.transport.groupState(groupId), { state: 'Empty', members: 0 });
-  const lag = await f.transport.consumerLag(groupId, [TOPIC]);
+  assert.deepEqual(await own.transport.groupState(groupId), { state: 'Empty', members: 0 });
+  const lag = await own.transport.consumerLag(groupId, [TOPIC]);
   assert.ok(lag.length > 0 && lag.every((row) => row.lag === 0), `offsets committed on the way out: ${JSON.stringify(lag)}`);
 });

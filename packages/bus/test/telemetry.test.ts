@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { useStack } from '../../../tests/support/stack.ts';
 import { EventBus } from '../src/event-bus.ts';
 import { busFixture, eventually } from './fixtures/bus-fixture.ts';
+import { ownTopics } from './fixtures/own-topics.ts';
 import { type SpanRecord, spanFileExporter } from './fixtures/span-file-exporter.ts';
 
 useStack('kafka', 'postgres');
@@ -88,9 +89,11 @@ test('one lifecycle run is one trace across services: A publishes, B (another pr
 });
 
 test('bus metrics count what the bus did, by topic and outcome', async () => {
+  // A namespace of its own: another test file's messages on the topic would change the counts.
+  const own = await ownTopics(f, { topic: 'dataset.requested' });
   const registry = new Registry();
   const bus = new EventBus({
-    transport: f.transport,
+    transport: own.transport,
     registry: f.bus.registry,
     producer: 'metrics-test',
     metrics: new BusMetrics(registry),
@@ -131,5 +134,6 @@ test('bus metrics count what the bus did, by topic and outcome', async () => {
     assert.ok(lag.length >= 1);
   } finally {
     await consumption.stop();
+    await own.close();
   }
 });
