@@ -158,7 +158,9 @@ describe('online decisions on live traffic', () => {
           const found = (await readTopic(client.transport, 'experiment.ramped')).filter((m) => m.event.experiment_id === experimentId);
           return found.length > 0 ? found : undefined;
         });
-        assert.equal(ramped.length, 1);
+        // One event. A kill between the relay's send and its marking the row sent makes the restarted relay send it
+        // again (the outbox is at-least-once): a copy has the same event id, and every consumer's inbox drops it.
+        assert.equal(new Set(ramped.map((m) => m.event.event_id)).size, 1, `experiment.ramped: ${ramped.length} messages`);
       } finally {
         process2.child.kill('SIGTERM');
         await process2.exited;
