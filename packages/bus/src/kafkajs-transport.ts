@@ -186,6 +186,19 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
     });
   }
 
+  endOffsets(topic: string): Promise<PartitionOffset[]> {
+    return this.#withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsets(this.#physical(topic))).map(({ partition, high }) => ({ partition, offset: high })),
+    );
+  }
+
+  committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]> {
+    return this.#withAdmin(async (admin) => {
+      const [found] = await admin.fetchOffsets({ groupId: this.#group(groupId), topics: [this.#physical(topic)] });
+      return (found?.partitions ?? []).map(({ partition, offset }) => ({ partition, offset }));
+    });
+  }
+
   offsetsAt(topic: string, timestamp: number): Promise<PartitionOffset[]> {
     return this.#withAdmin(async (admin) => {
       const found = await admin.fetchTopicOffsetsByTimestamp(this.#physical(topic), timestamp);

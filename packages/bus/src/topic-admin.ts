@@ -27,6 +27,10 @@ export interface ReadOptions {
 export interface TopicAdmin {
   /** Consumer group state as the broker reports it (Empty, Stable, PreparingRebalance, Dead, ...) and its member count. */
   groupState(groupId: string): Promise<{ state: string; members: number }>;
+  /** For each partition, the offset the next message sent there will get. */
+  endOffsets(topic: string): Promise<PartitionOffset[]>;
+  /** For each partition, the group's committed offset: the next message it will handle ('-1' where it committed nothing). */
+  committedOffsets(groupId: string, topic: string): Promise<PartitionOffset[]>;
   /** For each partition, the first offset at or after `timestamp` (the end when none). */
   offsetsAt(topic: string, timestamp: number): Promise<PartitionOffset[]>;
   /** Moves a group's committed offsets; the group must have no members. */

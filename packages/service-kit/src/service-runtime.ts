@@ -9,6 +9,7 @@ import {
   type OutboxRelay,
   pruneInbox,
   type SubscribeOptions,
+  type TopicAdmin,
 } from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
 import { SchemaRegistry, type TopicName } from '@planner/schemas';
@@ -133,6 +134,11 @@ export class ServiceRuntime<DB> {
       },
       onError: (error) => this.logger.error({ err: error }, 'inbox pruning failed; retrying in an hour'),
     });
+  }
+
+  /** The Kafka admin port, in this service's namespace: end and committed offsets, group state. */
+  get topics(): TopicAdmin {
+    return this.#transport;
   }
 
   /** Applies the bus tables and then the service's own migrations. */

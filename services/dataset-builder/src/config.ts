@@ -10,6 +10,8 @@ export interface DatasetBuilderConfig {
   mlflowExperiment: string;
   /** Tries for a build that fails on infrastructure (data problems fail at once). */
   maxBuildAttempts: number;
+  /** How long a build waits for the ingestion of exp.events to catch up with the topic (DATASET_INGEST_WAIT_SECONDS). */
+  ingestWaitSeconds: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): DatasetBuilderConfig {
@@ -20,6 +22,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DatasetBuilder
     objectStoreUrl: reader.string('OBJECT_STORE_URL', pathToFileURL(`${process.cwd()}/object-store`).href),
     mlflowExperiment: experimentName(reader.string('DATASET_MLFLOW_EXPERIMENT', 'planner-datasets'), common.kafkaNamespace),
     maxBuildAttempts: reader.int('DATASET_MAX_BUILD_ATTEMPTS', 3, { min: 1, max: 20 }),
+    ingestWaitSeconds: reader.int('DATASET_INGEST_WAIT_SECONDS', 600, { min: 1, max: 86_400 }),
   };
   reader.done();
   return config;

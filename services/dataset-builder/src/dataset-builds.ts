@@ -9,8 +9,10 @@ import { PollingLoop } from '@planner/service-kit';
 import { continueTrace } from '@planner/telemetry';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { DatasetError } from './dataset-error.ts';
 import { writeDatasetFiles } from './dataset-files.ts';
 import { registerDataset } from './dataset-registration.ts';
+import type { EventsIngestion } from './events-ingestion.ts';
 import type { DatasetBuilderTables } from './tables.ts';
 
 type Db = Kysely<DatasetBuilderTables & BusTables>;
@@ -26,6 +28,9 @@ export interface DatasetBuildsOptions {
   maxAttempts: number;
   /** How long a build failing on an unavailable dependency (PostgreSQL, S3, MLflow) keeps being retried. */
   dependencyBudgetSeconds: number;
+  ingestion: EventsIngestion;
+  /** How long a build waits for the ingestion of exp.events to reach where the topic ended when it began. */
+  ingestWaitSeconds: number;
   idleDelayMs?: number;
 }
 
@@ -79,24 +84,54 @@ export class DatasetBuilds {
         .skipLocked()
         .executeTakeFirst();
       if (!row) return false;
-      const scratch = await mkdtemp(join(tmpdir(), 'pl-dataset-'));
+      let scratch: string | undefined;
       try {
+        if (!(await this.#eventsIngested(trx, row))) return false;
+        const folder = await mkdtemp(join(tmpdir(), 'pl-dataset-'));
+        scratch = folder;
         // The build continues the request's trace: dataset.ready and the build's logs belong to the lifecycle run.
         await continueTrace(
           'build dataset',
           { traceparent: row.traceparent, tracestate: row.tracestate },
           { correlationId: row.correlation_id, attributes: { dataset_version: row.dataset_version } },
-          () => this.#build(trx, row, scratch),
+          () => this.#build(trx, row, folder),
         );
       } catch (error) {
         failure = { version: row.dataset_version, error: error as Error };
       } finally {
-        await rm(scratch, { recursive: true, force: true });
+        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
       return true;
     });
     if (failure) await this.#recordFailure(failure.version, failure.error);
     return claimed && !failure;
+  }
+
+  /**
+   * Whether the ingestion of exp.events has committed past where the topic
+   * ended when this build was first claimed. If not, the build is put back for
+   * a second; past the wait it fails with DATASET_EVENTS_BEHIND, rather than
+   * build a version that silently lacks events.
+   */
+  async #eventsIngested(trx: Transaction<DatasetBuilderTables & BusTables>, row: Selectable<DatasetBuilderTables['exp.datasets']>) {
+    const { ingestion, ingestWaitSeconds } = this.#options;
+    const target = row.events_target ?? (await ingestion.end());
+    const since = row.events_target_at ? new Date(row.events_target_at) : new Date();
+    const behind = await ingestion.behind(target);
+    if (behind === 0) return true;
+    const waited = (Date.now() - since.getTime()) / 1000;
+    if (waited > ingestWaitSeconds) {
+      throw new DatasetError(
+        'DATASET_EVENTS_BEHIND',
+        `the ingestion of exp.events is ${behind} messages short of where the topic ended when the build began, after ${Math.round(waited)} s (DATASET_INGEST_WAIT_SECONDS=${ingestWaitSeconds}); is the dataset-builder's exp-events consumer running?`,
+      );
+    }
+    await trx
+      .updateTable('exp.datasets')
+      .set({ events_target: JSON.stringify(target), events_target_at: since, retry_at: sql<Date>`now() + interval '1 second'` })
+      .where('dataset_version', '=', row.dataset_version)
+      .execute();
+    return false;
   }
 
   /** Writes, uploads and registers one version, and stages dataset.ready with its status in `trx`. */

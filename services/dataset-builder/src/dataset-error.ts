@@ -5,6 +5,7 @@ export type DatasetErrorCode =
   | 'DATASET_REQUEST_INVALID'
   | 'DATASET_VERSION_CONFLICT'
   | 'DATASET_EMPTY'
-  | 'DATASET_DIGEST_MISMATCH';
+  | 'DATASET_DIGEST_MISMATCH'
+  | 'DATASET_EVENTS_BEHIND';
 
 export class DatasetError extends CodedError<DatasetErrorCode> {}

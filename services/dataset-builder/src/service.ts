@@ -4,6 +4,7 @@ import { ServiceRuntime } from '@planner/service-kit';
 import type { Logger } from 'pino';
 import type { DatasetBuilderConfig } from './config.ts';
 import { DatasetBuilds } from './dataset-builds.ts';
+import { eventsIngestion } from './events-ingestion.ts';
 import { datasetRequestedHandler } from './handlers/dataset-requested.ts';
 import { ingestEvent } from './handlers/exp-events.ts';
 import { datasetRoutes } from './routes.ts';
@@ -34,6 +35,8 @@ export async function startDatasetBuilder(config: DatasetBuilderConfig, env: Nod
       logger: runtime.logger,
       maxAttempts: config.maxBuildAttempts,
       dependencyBudgetSeconds: config.common.dependencyBudgetSeconds,
+      ingestion: eventsIngestion(runtime.topics, GROUPS.events),
+      ingestWaitSeconds: config.ingestWaitSeconds,
     }),
   );
   const app = await runtime.app({ mlflow: () => mlflow.ping(), objectStore: () => store.ping() });

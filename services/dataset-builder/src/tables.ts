@@ -1,3 +1,4 @@
+import type { PartitionOffset } from '@planner/bus';
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
@@ -78,6 +79,9 @@ export interface DatasetBuilderTables {
     mlflow_run_id: string | null;
     error: string | null;
     built_at: Date | null;
+    /** Where exp.events ended when the build was first claimed: it waits until ingestion has committed past it. */
+    events_target: ColumnType<PartitionOffset[] | null, string | null, string | null>;
+    events_target_at: Date | null;
     /** The trace of the request (W3C headers), continued by the build and its dataset.ready; null on rows from before 0004. */
     traceparent: string | null;
     tracestate: string | null;
@@ -191,6 +195,12 @@ export const datasetBuilderMigrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // The build runs in a loop after the request's handler: it continues the request's trace from here.
       await sql`alter table exp.datasets add column traceparent text, add column tracestate text`.execute(db);
+    },
+  },
+  '0005-events-target': {
+    async up(db: Kysely<unknown>) {
+      // A build holds every exp.events message published before it began (events-ingestion.ts).
+      await sql`alter table exp.datasets add column events_target jsonb, add column events_target_at timestamptz`.execute(db);
     },
   },
 };

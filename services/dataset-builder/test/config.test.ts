@@ -12,3 +12,10 @@ test('the datasets experiment follows the naming rule: the namespace in front wh
     'ci_42/datasets-eu',
   );
 });
+
+test('DATASET_INGEST_WAIT_SECONDS: 600 s unless set; a value that is not a whole number of seconds stops start-up naming it', () => {
+  assert.equal(readConfig(base).ingestWaitSeconds, 600);
+  assert.equal(readConfig({ ...base, DATASET_INGEST_WAIT_SECONDS: '30' }).ingestWaitSeconds, 30);
+  assert.throws(() => readConfig({ ...base, DATASET_INGEST_WAIT_SECONDS: 'soon' }), /DATASET_INGEST_WAIT_SECONDS/);
+  assert.throws(() => readConfig({ ...base, DATASET_INGEST_WAIT_SECONDS: '0' }), /DATASET_INGEST_WAIT_SECONDS/);
+});
