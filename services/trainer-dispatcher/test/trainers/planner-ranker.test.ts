@@ -5,28 +5,35 @@
  * through MLFLOW_RUN_ID. A server that does not answer fails the suite.
  */
 import assert from 'node:assert/strict';
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MlflowClient, MlflowHttp } from '@planner/mlflow-client';
+import { MlflowClient } from '@planner/mlflow-client';
 // trainer-dispatcher does not depend on the runtime; its test compares against it.
 import { LearnedRankerRuntime, rankerScore } from '@planner/policy-runtime';
+import {
+  artifact,
+  assertExit,
+  createRun,
+  experiment,
+  history,
+  listArtifacts,
+  MLFLOW,
+  type Recipe,
+  reachable,
+  runData,
+  runPython,
+  runTrainer as runTrainerProcess,
+  S3,
+  TRAINERS,
+} from './trainer-harness.ts';
 
 const env = process.env;
-const MLFLOW = env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000';
-const S3 = {
-  S3_ENDPOINT: env.S3_ENDPOINT ?? 'http://127.0.0.1:19000',
-  AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? 'planner-local',
-  AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? 'planner-local-secret',
-  AWS_REGION: env.AWS_REGION ?? 'us-east-1',
-};
 const BUCKET = env.S3_BUCKET ?? 'planner-lifecycle';
 // The stack's MLflow virtualenv is the Python local trainers run with (numpy, pyarrow, mlflow).
 const PYTHON =
   env.TRAINER_PYTHON ?? join(env.PL_CACHE_DIR ?? join(homedir(), '.cache', 'planner-lifecycle'), 'mlflow-3.17.2', 'bin', 'python');
-const TRAINERS = join(import.meta.dirname, '..', '..', 'trainers');
 const MAKE_DATASET = join(import.meta.dirname, 'fixtures', 'make_dataset.py');
 const SCORE_WITH_MLFLOW = join(import.meta.dirname, 'score_with_mlflow.py');
 const RECIPES = 60;
@@ -44,7 +51,6 @@ const RECIPE = {
   negatives_per_positive: 4,
   drop_feature_prefixes: [] as string[],
 };
-type Recipe = Record<string, unknown>;
 
 const work = mkdtempSync(join(tmpdir(), 'planner-ranker-test-'));
 const dataset = join(work, 'dataset');
@@ -52,118 +58,19 @@ const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2,
 const S3_DATASET = `s3://${BUCKET}/test-datasets/planner-ranker-${unique}/`;
 let experimentId = '';
 
-// MLflow's own retrying client: a bare fetch fails on a keep-alive socket the server already closed.
-const mlflowHttp = new MlflowHttp({ trackingUri: MLFLOW });
-
-function mlflow<T = Record<string, unknown>>(path: string, body?: unknown): Promise<T> {
-  return mlflowHttp.json<T>(body === undefined ? { method: 'GET', path } : { method: 'POST', path, json: body });
-}
-
-async function reachable(name: string, url: string, hint: string): Promise<void> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(5000) });
-  } catch (error) {
-    throw new Error(`${name} at ${url} does not answer (${(error as Error).message}); ${hint}`);
-  }
-}
-
-async function experiment(name: string): Promise<string> {
-  const found = await mlflowHttp
-    .json<{ experiment: { experiment_id: string } }>({
-      method: 'GET',
-      path: '/api/2.0/mlflow/experiments/get-by-name',
-      query: { experiment_name: name },
-    })
-    .catch(() => undefined);
-  if (found) return found.experiment.experiment_id;
-  try {
-    return (await mlflow<{ experiment_id: string }>('/api/2.0/mlflow/experiments/create', { name })).experiment_id;
-  } catch {
-    return experiment(name); // another suite created it meanwhile
-  }
-}
-
-/** What the dispatcher does before launching a trainer: the run, its required params and tags. */
-async function createRun(recipe: Recipe, datasetVersion: string): Promise<string> {
-  const { run } = await mlflow<{ run: { info: { run_id: string } } }>('/api/2.0/mlflow/runs/create', {
-    experiment_id: experimentId,
-    run_name: `${String(recipe.recipe_id)} on ${datasetVersion}`,
-    start_time: Date.now(),
-    tags: [
-      { key: 'task', value: 'planner' },
-      { key: 'dataset_version', value: datasetVersion },
-      { key: 'policy_id', value: 'planner_policy' },
-    ],
-  });
-  const params = {
-    learning_rate: recipe.learning_rate,
-    batch_size: recipe.batch_size,
-    epochs: recipe.epochs,
-    dataset_version: datasetVersion,
-  };
-  await mlflow('/api/2.0/mlflow/runs/log-batch', {
-    run_id: run.info.run_id,
-    params: [...Object.entries(params), ['model_architecture', recipe.architecture]].map(([key, value]) => ({ key, value: String(value) })),
-  });
-  return run.info.run_id;
-}
-
-function python(args: string[], extraEnv: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const result = spawnSync(PYTHON, args, {
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...env, MLFLOW_TRACKING_URI: MLFLOW, ...S3, ...extraEnv },
-  });
-  if (result.error) throw result.error;
-  return result;
-}
-
-let recipeFiles = 0;
-function recipeFile(recipe: Recipe): string {
-  const file = join(work, `recipe-${++recipeFiles}.json`);
-  writeFileSync(file, JSON.stringify(recipe));
-  return file;
-}
-
-/** The job command line of trainer-dispatcher's local backend. */
-function runTrainer(trainer: string, location: string, recipe: Recipe, output: string, extraEnv: Record<string, string> = {}) {
-  return python([join(TRAINERS, trainer), '--dataset', location, '--recipe', recipeFile(recipe), '--output', output], extraEnv);
-}
+const python = (args: string[], extraEnv: Record<string, string> = {}) => runPython(PYTHON, args, { extraEnv });
+const runTrainer = (trainer: string, location: string, recipe: Recipe, output: string, extraEnv: Record<string, string> = {}) =>
+  runTrainerProcess(PYTHON, work, trainer, location, recipe, output, { extraEnv });
 
 /** Trains into a fresh run; returns the run id once the trainer exited 0. */
 async function train(trainer: string, location: string, recipe: Recipe = RECIPE): Promise<string> {
-  const runId = await createRun(recipe, `fixture-${unique}`);
+  const runId = await createRun(experimentId, recipe, `fixture-${unique}`);
   const output = join(work, `out-${runId}`);
   const result = runTrainer(trainer, location, recipe, output, { MLFLOW_RUN_ID: runId });
-  assert.equal(result.status, 0, `${trainer} failed:\n${result.stdout}\n${result.stderr}`);
+  assertExit(result, 0, trainer);
   for (const file of ['model/MLmodel', 'model/model.json', 'tokenizer/tokenizer.json', 'config/config.json'])
     assert.ok(existsSync(join(output, file)), file);
   return runId;
-}
-
-async function artifact(runId: string, path: string): Promise<Buffer> {
-  return mlflowHttp.send({ method: 'GET', path: '/get-artifact', query: { path, run_uuid: runId } });
-}
-
-async function history(runId: string, key: string): Promise<{ step: number; value: number }[]> {
-  const { metrics = [] } = await mlflow<{ metrics?: { step: string | number; value: number }[] }>(
-    `/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=${key}`,
-  );
-  return metrics.map((m) => ({ step: Number(m.step), value: m.value })).sort((a, b) => a.step - b.step);
-}
-
-interface RunData {
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-}
-async function runData(runId: string): Promise<RunData> {
-  const { run } = await mlflow<{
-    run: { data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[] } };
-  }>(`/api/2.0/mlflow/runs/get?run_id=${runId}`);
-  return {
-    params: Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value])),
-    metrics: Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value])),
-  };
 }
 
 let localRun: Promise<string> | undefined;
@@ -209,10 +116,7 @@ describe('reference trainers', () => {
     assert.equal(params.dataset_version, `fixture-${unique}`);
     assert.deepEqual([params.seed, params.l2, params.negatives_per_positive, params.drop_feature_prefixes], ['7', '0.0001', '4', '[]']);
 
-    const listed = async (folder: string) =>
-      ((await mlflow<{ files?: { path: string }[] }>(`/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=${folder}`)).files ?? []).map(
-        (f) => f.path,
-      );
+    const listed = (folder: string) => listArtifacts(runId, folder);
     assert.deepEqual(await listed('tokenizer'), ['tokenizer/tokenizer.json']);
     assert.deepEqual(await listed('config'), ['config/config.json']);
     const modelFiles = await listed('model');
@@ -343,38 +247,9 @@ describe('reference trainers', () => {
     ]);
     assert.equal(dropped.status, 0, dropped.stderr);
     const result = runTrainer('planner_ranker.py', broken, RECIPE, join(work, 'x'), {
-      MLFLOW_RUN_ID: await createRun(RECIPE, `fixture-${unique}`),
+      MLFLOW_RUN_ID: await createRun(experimentId, RECIPE, `fixture-${unique}`),
     });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /training\.parquet .* lacks the column\(s\) accepted_meals_json/);
-  });
-
-  test('lora_sft answers --help and checks its recipe without torch installed', () => {
-    const help = python([join(TRAINERS, 'lora_sft.py'), '--help']);
-    assert.equal(help.status, 0, help.stderr);
-    assert.match(help.stdout, /--dataset/);
-    const recipe = {
-      recipe_id: 'planner-lora-llama3-8b@1',
-      architecture: 'llama-3.1-8b-instruct+lora',
-      backend: 'gpu',
-      base_model: 'meta-llama/Llama-3.1-8B-Instruct',
-      quantization: '4bit',
-      lora_r: 16,
-      lora_alpha: 32,
-      lora_dropout: 0.05,
-      target_modules: ['q_proj', 'v_proj'],
-      learning_rate: 0.0002,
-      batch_size: 8,
-      epochs: 2,
-      seed: 7,
-      max_length: 2048,
-    };
-    const invalid = runTrainer('lora_sft.py', dataset, { ...recipe, lora_r: 0 }, join(work, 'x'));
-    assert.equal(invalid.status, 2, invalid.stderr);
-    assert.match(invalid.stderr, /'lora_r'/);
-    // A valid recipe gets as far as the GPU stack, which this Python lacks.
-    const valid = runTrainer('lora_sft.py', dataset, recipe, join(work, 'x'));
-    assert.equal(valid.status, 1, valid.stderr);
-    assert.match(valid.stderr, /requirements-gpu\.txt/);
   });
 });
