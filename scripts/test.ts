@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { loadStackConfig, StackError, stackDown, stackStatus, stackUp } from '@planner/local-stack';
+import { loadStackConfig, loraPython, StackError, stackDown, stackStatus, stackUp } from '@planner/local-stack';
 
 const config = loadStackConfig();
 const bin = (name: string) => join(config.root, 'node_modules', '.bin', name);
@@ -28,6 +28,14 @@ function step(title: string, command: string, args: string[], env: NodeJS.Proces
 async function main(): Promise<number> {
   if (step('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
   if (step('lint', bin('biome'), ['check', '--error-on-warnings', '.']) !== 0) return 1;
+
+  // Installed here rather than inside its test so a fresh machine's download (minutes) runs before any test's clock.
+  console.log('\n== LoRA trainer environment');
+  const installing = performance.now();
+  const lora = loraPython(config, (venv) =>
+    console.log(`installing torch, transformers, peft and mlflow-skinny into ${venv} (once per machine)`),
+  );
+  console.log(`${lora} (${((performance.now() - installing) / 1000).toFixed(1)} s)`);
 
   console.log('\n== local stack');
   const alreadyUp = (await stackStatus(config)).every((s) => s.ready);

@@ -3,6 +3,7 @@ export { toolsPython } from './components/mlflow.ts';
 export { type PrometheusBinaries, prometheusBinaries } from './components/prometheus-binaries.ts';
 export { s3Client } from './components/s3.ts';
 export { ensureJars } from './jar-cache.ts';
+export { loraLockFile, loraPython } from './lora-environment.ts';
 export { javaCommand } from './prerequisites.ts';
 export { registerScrapeTarget, type ScrapeTarget, scrapeTargetsDir } from './scrape-targets.ts';
 export { assertStackReachable, stackDown, stackStatus, stackUp } from './stack.ts';

@@ -59,6 +59,10 @@ def number(minimum: float, exclusive: bool = False, below: float = math.inf) -> 
     return check
 
 
+def flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
 def text(v: Any) -> str | None:
     return None if isinstance(v, str) and v.strip() else "a non-empty string"
 
@@ -110,6 +114,7 @@ def attach_run() -> tuple[str, dict[str, str]]:
     # Fail in seconds, not minutes, when the tracking server is down.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # bars flood the job log
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
