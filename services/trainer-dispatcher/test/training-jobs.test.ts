@@ -35,6 +35,10 @@ writeFileSync(
   JSON.stringify({ ...common, recipe_id: 'failing@1', entrypoint: join(import.meta.dirname, 'fixtures', 'failing_trainer.py') }),
 );
 writeFileSync(
+  join(recipes, 'killed@1.json'),
+  JSON.stringify({ ...common, recipe_id: 'killed@1', entrypoint: join(import.meta.dirname, 'fixtures', 'killed_trainer.py') }),
+);
+writeFileSync(
   join(recipes, 'planner-ranker@1.json'),
   JSON.stringify({ ...common, recipe_id: 'planner-ranker@1', entrypoint: 'trainers/planner_ranker.py' }),
 );
@@ -121,6 +125,16 @@ test('a failing trainer: status failed, its exit status and log tail in the tabl
   const event = (await failedEvent(body.job_id as string)).event;
   assert.equal(event.exit_code, 3);
   assert.match(event.log_tail, /loading dataset\nCUDA out of memory/);
+  assert.equal((await mlflow.getRun(event.run_id as string)).info.status, 'FAILED');
+});
+
+test('a trainer SIGKILLed before it attached (an OOM kill): failed with the signal named, and its MLflow run FAILED, not RUNNING', async () => {
+  const { body } = await post('/v1/training-jobs', { dataset_version: 'planner/2026-01-01', recipe_id: 'killed@1' }, 'killed');
+  const ended = await finished(body.job_id as string);
+  assert.equal(ended.status, 'failed');
+  assert.equal(ended.error_code, 'TRAINING_EXITED_NONZERO');
+  const event = (await failedEvent(body.job_id as string)).event;
+  assert.match(event.error_message, /killed by SIGKILL/);
   assert.equal((await mlflow.getRun(event.run_id as string)).info.status, 'FAILED');
 });
 
