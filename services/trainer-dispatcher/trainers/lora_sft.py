@@ -324,7 +324,10 @@ def main() -> None:
             validation = validation[: recipe["eval_rows"]]
             model.config.use_cache = True
             generated = lora_pyfunc.generate(model, tokenizer, [p for p, _ in validation], longest_plan + 32, recipe["batch_size"])
-        except (torch.cuda.OutOfMemoryError, MemoryError) as e:
+        except (torch.cuda.OutOfMemoryError, MemoryError, RuntimeError) as e:
+            # PyTorch's CPU allocator reports running out as a RuntimeError: tell it by its message.
+            if isinstance(e, RuntimeError) and not isinstance(e, torch.cuda.OutOfMemoryError) and "can't allocate memory" not in str(e):
+                raise
             raise JobError(out_of_memory(plan, quantized)) from e
         recalls = [plan_recall(text_out, target) for text_out, (_, target) in zip(generated, validation, strict=True)]
         metrics["eval_score"] = sum(recalls) / len(recalls)

@@ -8,7 +8,7 @@
  * `./lifecycle test` installs it before the tests start.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,6 +22,7 @@ import {
   history,
   listArtifacts,
   MLFLOW,
+  mlflow,
   type Recipe,
   reachable,
   runData,
@@ -181,6 +182,32 @@ describe('lora_sft on CPU', () => {
     );
     assert.ok(result.plan.length > 0, 'a plan was generated');
     assert.notEqual(result.plan, result.base_plan, 'the adapter changes what the base model generates');
+  });
+
+  test('out of memory ends the job with one line naming the recipe fields to change, and its run FAILED', async () => {
+    // Packed 8192-token sequences eight at a time need about 9 GB for one layer's attention weights on CPU; the job's
+    // address space is capped at 8 GiB, so PyTorch's allocator refuses that at once instead of swapping.
+    const recipe = { ...RECIPE, max_length: 8192, micro_batch_size: 8, batch_size: 64, epochs: 1, eval_rows: 1 };
+    const runId = await createRun(experimentId, recipe, `fixture-${unique}`);
+    const file = join(work, 'out-of-memory.json');
+    writeFileSync(file, JSON.stringify(recipe));
+    const lora = join(TRAINERS, 'lora_sft.py');
+    const result = runPython(
+      'prlimit',
+      [`--as=${8 * 2 ** 30}`, python, lora, '--dataset', dataset, '--recipe', file, '--output', join(work, 'oom')],
+      {
+        extraEnv: { MLFLOW_RUN_ID: runId, OMP_NUM_THREADS: '2', MALLOC_ARENA_MAX: '2' },
+        timeoutMs: LORA_TIMEOUT_MS,
+      },
+    );
+    assertExit(result, 1, 'lora_sft.py out of memory');
+    assert.equal(
+      result.stderr.trim().split('\n').at(-1),
+      'lora_sft: out of memory with micro_batch_size 8, pack_length 8192, gradient_checkpointing false: lower micro_batch_size ' +
+        'or pack_length/max_length, or set gradient_checkpointing true, or set quantization "4bit"',
+    );
+    const { run } = await mlflow<{ run: { info: { status: string } } }>(`/api/2.0/mlflow/runs/get?run_id=${runId}`);
+    assert.equal(run.info.status, 'FAILED');
   });
 
   test('an invalid throughput field is refused with exit code 2, naming it, before torch is imported', () => {
