@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadStackConfig, loraPython, toolsPython } from '@planner/local-stack';
-import { MlflowClient } from '@planner/mlflow-client';
 import {
   artifact,
   assertExit,
@@ -25,6 +24,7 @@ import {
   mlflow,
   type Recipe,
   reachable,
+  registerRunModel,
   runData,
   runPython,
   runTrainer,
@@ -143,26 +143,14 @@ describe('lora_sft on CPU', () => {
 
   test('a registered adapter loads with the official MLflow client and generates a plan that is not the base model alone', async () => {
     const { runId } = await trainedOnce();
-    const client = new MlflowClient({ trackingUri: MLFLOW });
-    const name = `planner-lora-test-${unique}`;
-    await client.createRegisteredModel(name);
-    const source = `${(await client.getRun(runId)).info.artifactUri}/model`;
-    const { version } = await client.waitForModelVersionReady(
-      name,
-      (await client.createModelVersion({ name, source, runId })).version,
-      60_000,
-    );
+    const uri = await registerRunModel(runId, `planner-lora-test-${unique}`);
 
     const out = join(work, 'generated-with-mlflow.json');
     // Nothing of trainers/ on sys.path: the model must carry its own code.
-    const generated = runPython(
-      python,
-      [GENERATE_WITH_MLFLOW, '--model-uri', `models:/${name}/${version}`, '--dataset', dataset, '--out', out],
-      {
-        extraEnv: { PYTHONPATH: '' },
-        timeoutMs: LORA_TIMEOUT_MS,
-      },
-    );
+    const generated = runPython(python, [GENERATE_WITH_MLFLOW, '--model-uri', uri, '--dataset', dataset, '--out', out], {
+      extraEnv: { PYTHONPATH: '' },
+      timeoutMs: LORA_TIMEOUT_MS,
+    });
     assertExit(generated, 0, 'generate_with_mlflow.py');
     const result = JSON.parse(readFileSync(out, 'utf8')) as {
       inputs: string[];

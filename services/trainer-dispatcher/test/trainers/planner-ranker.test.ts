@@ -22,6 +22,7 @@ import {
   MLFLOW,
   type Recipe,
   reachable,
+  registerRunModel,
   runData,
   runPython,
   runTrainer as runTrainerProcess,
@@ -143,17 +144,7 @@ describe('reference trainers', () => {
 
   test('a registered version loads with the official MLflow client and scores real rows as the TypeScript runtime does', async () => {
     const runId = await trainedLocally();
-    const client = new MlflowClient({ trackingUri: MLFLOW });
-    const name = `planner-ranker-test-${unique}`;
-    await client.createRegisteredModel(name);
-    // The source registry-sync registers: the run's model/ folder.
-    const source = `${(await client.getRun(runId)).info.artifactUri}/model`;
-    const { version } = await client.waitForModelVersionReady(
-      name,
-      (await client.createModelVersion({ name, source, runId })).version,
-      60_000,
-    );
-    const uri = `models:/${name}/${version}`;
+    const uri = await registerRunModel(runId, `planner-ranker-test-${unique}`);
 
     const out = join(work, 'scored-with-mlflow.json');
     // Nothing of trainers/ on sys.path: the model must carry its own code.
@@ -178,7 +169,7 @@ describe('reference trainers', () => {
     );
     assert.ok(result.requirements.includes('mlflow==3.17.2'));
 
-    const runtime = await LearnedRankerRuntime.load(client, uri, []);
+    const runtime = await LearnedRankerRuntime.load(new MlflowClient({ trackingUri: MLFLOW }), uri, []);
     assert.equal(result.pairs.length, 5 * RECIPES);
     for (const pair of result.pairs) {
       const expected = rankerScore(runtime.model, JSON.parse(pair.features_json), JSON.parse(pair.tokens_json));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MlflowHttp } from '@planner/mlflow-client';
+import { MlflowClient, MlflowHttp } from '@planner/mlflow-client';
 
 const env = process.env;
 export const MLFLOW = env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:15000';
@@ -106,6 +106,19 @@ export function runTrainer(
   const file = join(work, `recipe-${++recipeFiles}.json`);
   writeFileSync(file, JSON.stringify(recipe));
   return runPython(python, [join(TRAINERS, trainer), '--dataset', location, '--recipe', file, '--output', output], options);
+}
+
+/** Registers the run's model/ folder (the source registry-sync registers) as a new model; its models:/ URI once ready. */
+export async function registerRunModel(runId: string, name: string): Promise<string> {
+  const client = new MlflowClient({ trackingUri: MLFLOW });
+  await client.createRegisteredModel(name);
+  const source = `${(await client.getRun(runId)).info.artifactUri}/model`;
+  const { version } = await client.waitForModelVersionReady(
+    name,
+    (await client.createModelVersion({ name, source, runId })).version,
+    60_000,
+  );
+  return `models:/${name}/${version}`;
 }
 
 export async function artifact(runId: string, path: string): Promise<Buffer> {
