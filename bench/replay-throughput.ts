@@ -1,7 +1,7 @@
 /**
  * Replay throughput with 1, 2 and 4 workers, and the evaluator's own overhead.
  *
- *   ./lifecycle bench replay [--households 1500] [--weeks 6] [--latency-ms 20]
+ *   ./lifecycle bench replay [--households 6000] [--weeks 6] [--latency-ms 20]
  *
  * One isolated environment (its own database and Kafka namespace) holds a
  * synthetic world loaded with COPY and one dataset version built from it. The
@@ -10,25 +10,31 @@
  * replay machinery and the simulated inference latency are measured:
  * - throughput: a planner-only replay-evaluator in this process and n worker
  *   processes (`services/replay-evaluator/src/main.ts`) in one consumer group;
- *   every policy call waits --latency-ms (REPLAY_SIMULATED_LATENCY_MS), rows
- *   4 at a time per worker; timed from POST /v1/replays to `completed`, a fresh
- *   seed each time so nothing is reused. Scaling efficiency = rate_n / (n × rate_1).
- * - overhead: per row, what the worker adds to the bare policy call (the peer):
- *   rowMetrics + offline score in process, and the whole path end to end with
- *   one worker and no simulated latency.
- * This machine has 2 cores: 4 worker processes share them.
+ *   every policy call waits --latency-ms (REPLAY_SIMULATED_LATENCY_MS), each
+ *   worker with its default in-flight limit; timed from POST /v1/replays to
+ *   `completed`, a fresh seed each time so nothing is reused. The time splits
+ *   into the shards (planning until the last shard is done: what the workers
+ *   share) and the aggregation (one process: bootstrap, digest, MLflow run).
+ *   Scaling efficiency = rate_n / (n × rate_1), for the shards and end to end.
+ * - overhead: per policy call, what a worker spends on top of the bare call
+ *   (the peer, timed in process): its CPU time (utime + stime) during a replay
+ *   with one worker and no simulated latency, divided by the calls, minus the
+ *   bare call's. Aggregation runs in the worker too and is counted.
+ * This machine has 2 cores: 4 worker processes share them with the servers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { KafkajsTransport } from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
 import { DEFAULT_WORLD_START_MS, generateSyntheticWorld, indexRecipes } from '@planner/domain';
 import { assertStackReachable, loadStackConfig } from '@planner/local-stack';
 import { MlflowClient } from '@planner/mlflow-client';
 import { HeuristicRuntime, RUNTIME_SPEC_TAG, runPolicy } from '@planner/policy-runtime';
+import pg from 'pg';
 import { isolatedLifecycle } from '../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { clientBus, startService } from '../scripts/local-lifecycle/lifecycle-services.ts';
 import { writeDatasetFiles } from '../services/dataset-builder/src/dataset-files.ts';
@@ -36,10 +42,11 @@ import { loadSyntheticWorld } from '../services/dataset-builder/src/synthetic-lo
 import { datasetBuilderMigrations } from '../services/dataset-builder/src/tables.ts';
 import { readEvaluationSplit } from '../services/replay-evaluator/src/evaluation-rows.ts';
 import { evaluateRow } from '../services/replay-evaluator/src/row-evaluation.ts';
+import { GROUPS } from '../services/replay-evaluator/src/service.ts';
 
 const { values } = parseArgs({
   options: {
-    households: { type: 'string', default: '1500' },
+    households: { type: 'string', default: '6000' },
     weeks: { type: 'string', default: '6' },
     'latency-ms': { type: 'string', default: '20' },
   },
@@ -52,7 +59,8 @@ process.env.LOG_LEVEL ??= 'warn';
 const life = await isolatedLifecycle(stack, 'bench_replay');
 const scratch = mkdtempSync(join(tmpdir(), 'pl-bench-replay-'));
 const workers = new Set<ChildProcess>();
-const env = { ...life.env, REPLAY_WORKER: 'false', REPLAY_SHARD_SIZE: '10' };
+const SHARDS_GROUP = GROUPS.shards;
+const env = { ...life.env, REPLAY_WORKER: 'false' };
 
 async function startWorker(latencyMs: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(stack.root, 'services/replay-evaluator/src/main.ts')], {
@@ -90,7 +98,6 @@ try {
   mkdirSync(folder, { recursive: true });
   const pins = { datasetVersion: 'planner/2026-03-01', windowStart: new Date(0), windowEnd: new Date('2100-01-01'), splitSeed: 42 };
   const built = await writeDatasetFiles(life.databaseUrl, db as never, pins, folder);
-  await db.destroy();
   const location = `file://${folder}/`;
   const split = await readEvaluationSplit(location);
 
@@ -124,7 +131,16 @@ try {
     ),
   );
   let seed = 100;
-  const replay = async (): Promise<{ rows: number; seconds: number }> => {
+  const timings = new pg.Client({ connectionString: life.databaseUrl });
+  await timings.connect();
+  interface Timed {
+    rows: number;
+    seconds: number;
+    /** From planning until the last shard was done, and from then until completed. */
+    shardSeconds: number;
+    aggregationSeconds: number;
+  }
+  const replay = async (): Promise<Timed> => {
     const post = async () =>
       fetch(`${planner.address}/v1/replays`, {
         method: 'POST',
@@ -148,33 +164,64 @@ try {
     const body = (await response.json()) as { replay_id: string; row_count: number };
     for (;;) {
       const state = (await (await fetch(`${planner.address}/v1/replays/${body.replay_id}`)).json()) as { status: string };
-      if (state.status === 'completed') return { rows: body.row_count, seconds: (performance.now() - started) / 1000 };
-      await sleep(100);
+      if (state.status === 'completed') break;
+      await sleep(50);
     }
+    const seconds = (performance.now() - started) / 1000;
+    const { rows } = await timings.query<{ shards: number; aggregation: number }>(
+      `select extract(epoch from max(s.done_at) - r.created_at)::float8 as shards,
+              extract(epoch from r.completed_at - max(s.done_at))::float8 as aggregation
+       from exp.replays r join exp.replay_shards s using (replay_id)
+       where r.replay_id = $1 group by r.replay_id, r.created_at, r.completed_at`,
+      [body.replay_id],
+    );
+    const phases = rows[0] as { shards: number; aggregation: number };
+    return { rows: body.row_count, seconds, shardSeconds: phases.shards, aggregationSeconds: phases.aggregation };
+  };
+  const admin = new KafkajsTransport({ brokers: stack.kafka.brokers, clientId: 'bench-replay', namespace: life.env.KAFKA_NAMESPACE ?? '' });
+  /** Until the workers' group is stable with all n members (joining and rebalancing take a few seconds). */
+  const settled = async (n: number) => {
+    for (let waited = 0; ; waited += 200) {
+      const { state, members } = await admin.groupState(SHARDS_GROUP);
+      if (state === 'Stable' && members === n) return;
+      if (waited > 60_000) throw new Error(`the workers' group is ${state} with ${members} members after 60 s, not Stable with ${n}`);
+      await sleep(200);
+    }
+  };
+  /** CPU seconds (user + system) a process has used so far. */
+  const cpuSeconds = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   };
 
   console.log(`evaluation split: ${split.rows.length} rows; each row plays 2 policies; simulated latency ${LATENCY} ms per call; 2 cores`);
-  const rates: Record<number, number> = {};
+  const rates: Record<number, { shards: number; total: number }> = {};
   for (const n of [1, 2, 4]) {
     for (let i = 0; i < n; i++) await startWorker(LATENCY);
-    await sleep(3000); // let the group settle with all members
+    await settled(n);
     await replay(); // warm-up: loads the split and runtimes in every worker
-    const { rows, seconds } = await replay();
-    rates[n] = rows / seconds;
+    const t = await replay();
+    const rate = { shards: t.rows / t.shardSeconds, total: t.rows / t.seconds };
+    rates[n] = rate;
+    const one = rates[1] as { shards: number; total: number };
     console.log(
-      `${n} worker${n > 1 ? 's' : ' '}: ${rows} rows in ${seconds.toFixed(1)} s = ${(rows / seconds).toFixed(1)} rows/s` +
-        (n > 1 ? `, scaling efficiency ${((rates[n] as number) / (n * (rates[1] as number))).toFixed(2)}` : ''),
+      `${n} worker${n > 1 ? 's' : ' '}: ${t.rows} rows in ${t.seconds.toFixed(2)} s = ${rate.total.toFixed(0)} rows/s ` +
+        `(shards ${t.shardSeconds.toFixed(2)} s = ${rate.shards.toFixed(0)} rows/s, aggregation ${t.aggregationSeconds.toFixed(2)} s)` +
+        (n > 1
+          ? `; scaling efficiency: shards ${(rate.shards / (n * one.shards)).toFixed(2)}, end to end ${(rate.total / (n * one.total)).toFixed(2)}`
+          : ''),
     );
     await stopWorkers();
   }
 
-  // The evaluator's own work per row, against the bare policy call.
+  // The evaluator's own work per call, against the bare policy call.
   const byId = indexRecipes(split.catalogue);
   const heuristic = new HeuristicRuntime(split.catalogue);
   const time = async (fn: () => Promise<void>) => {
-    const t0 = performance.now();
+    const t0 = process.cpuUsage();
     await fn();
-    return ((performance.now() - t0) * 1000) / split.rows.length;
+    const used = process.cpuUsage(t0);
+    return (used.user + used.system) / split.rows.length;
   };
   await time(async () => {
     for (const row of split.rows) await runPolicy(heuristic, row.context);
@@ -185,18 +232,23 @@ try {
   const scored = await time(async () => {
     for (const row of split.rows) await evaluateRow(heuristic, row, byId);
   });
-  await startWorker(0);
-  await sleep(3000);
+  const worker = await startWorker(0);
+  await settled(1);
   await replay();
-  const endToEnd = await replay();
+  const cpu0 = cpuSeconds(worker.pid as number);
+  const unloaded = await replay();
+  const workerCpu = ((cpuSeconds(worker.pid as number) - cpu0) * 1e6) / (unloaded.rows * 2);
   await stopWorkers();
-  const perRowEndToEnd = (endToEnd.seconds * 1e6) / endToEnd.rows / 2;
-  console.log(`\nper policy call, heuristic runtime: bare runPolicy ${bare.toFixed(0)} µs (the peer)`);
+  console.log(`\nper policy call, heuristic runtime, CPU time: bare runPolicy ${bare.toFixed(0)} µs (the peer)`);
   console.log(`  + rowMetrics and offline score in process: ${scored.toFixed(0)} µs (${(scored / bare).toFixed(2)}× the bare call)`);
   console.log(
-    `  whole worker path, 1 worker, no simulated latency: ${perRowEndToEnd.toFixed(0)} µs (${(perRowEndToEnd / bare).toFixed(1)}× the bare call; ` +
-      `${(endToEnd.rows / endToEnd.seconds).toFixed(1)} rows/s with both policies)`,
+    `  worker process, 1 worker, no simulated latency: ${workerCpu.toFixed(0)} µs per call, ` +
+      `overhead ${(workerCpu - bare).toFixed(0)} µs over the bare call (${(workerCpu / bare).toFixed(1)}×); ` +
+      `${(unloaded.rows / unloaded.seconds).toFixed(0)} rows/s end to end with both policies`,
   );
+  await admin.close();
+  await timings.end();
+  await db.destroy();
   await planner.stop();
   await client.transport.close();
 } finally {

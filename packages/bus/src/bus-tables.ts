@@ -9,6 +9,8 @@ export interface BusTables {
     producer: string;
     topic: string;
     message_key: string | null;
+    /** Null: the key's partition (murmur2), as any other client would pick. */
+    partition: number | null;
     payload: Buffer;
     headers: Record<string, string>;
     created_at: Generated<Date>;
@@ -19,6 +21,7 @@ export interface BusTables {
     producer: string;
     topic: string;
     message_key: string | null;
+    partition: number | null;
     payload: Buffer;
     headers: Record<string, string>;
     created_at: Date;
@@ -83,6 +86,13 @@ export const busMigrations: Record<string, Migration> = {
           error_code text not null,
           error_message text not null
         )`.execute(db);
+    },
+  },
+  '0004-outbox-partition': {
+    async up(db: Kysely<unknown>) {
+      // A producer that spreads work evenly (replay shards) names the partition instead of leaving it to the key's hash.
+      await sql`alter table exp.outbox add column if not exists partition integer`.execute(db);
+      await sql`alter table exp.outbox_parked add column if not exists partition integer`.execute(db);
     },
   },
 };

@@ -79,17 +79,26 @@ export class EventBus {
    * Stages an event in the outbox inside the caller's transaction: it leaves
    * if and only if the caller's effects commit. Encoding happens here, so an
    * invalid event fails the transaction instead of reaching the relay.
+   * `partition` overrides the key's partition, for work spread evenly by the producer.
    */
   async enqueue<T extends TopicName, DB extends BusTables>(
     trx: Transaction<DB> | Kysely<DB>,
     topic: T,
     event: TopicEvents[T],
     key?: string,
+    partition?: number,
   ): Promise<void> {
     const message = this.message(topic, event, key);
     await (trx as unknown as Kysely<BusTables>)
       .insertInto('exp.outbox')
-      .values({ producer: this.producer, topic, message_key: message.key, payload: message.value, headers: message.headers })
+      .values({
+        producer: this.producer,
+        topic,
+        message_key: message.key,
+        partition: partition ?? null,
+        payload: message.value,
+        headers: message.headers,
+      })
       .execute();
   }
 
@@ -114,6 +123,7 @@ export class EventBus {
       topics: [options.topic],
       fromBeginning: options.fromBeginning ?? true,
       ...(options.maxBatchSize ? { maxBatchSize: options.maxBatchSize } : {}),
+      ...(options.partitionsInParallel ? { partitionsInParallel: options.partitionsInParallel } : {}),
       handleBatch: consumer.handleBatch,
     });
   }

@@ -44,6 +44,8 @@ export interface SubscribeOptions<T extends TopicName, DB> {
   fromBeginning?: boolean;
   /** Most messages handled in one transaction (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
+  /** Partitions handled at once by this member (default 3): a handler that mostly waits (a remote call) can take many. */
+  partitionsInParallel?: number;
   /**
    * Called once per transaction after the handler ran for each of its new
    * events, before the commit: writes what they gathered in `batch`. A failure

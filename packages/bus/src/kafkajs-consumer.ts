@@ -119,7 +119,7 @@ export class SupervisedConsumer implements Consumption {
         autoCommitInterval: 1000,
         autoCommitThreshold: 100,
         // Partitions are independent: handle a few at once (order holds within each).
-        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+        partitionsConsumedConcurrently: this.#options.partitionsInParallel ?? PARTITIONS_IN_PARALLEL,
         eachBatchAutoResolve: false,
         eachBatch: (payload) => this.#eachBatch(payload),
       });

@@ -105,7 +105,12 @@ export class KafkajsTransport implements MessageTransport, TopicAdmin {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic: this.#physical(topic),
-          messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          messages: list.map((m) => ({
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+            ...(m.partition === undefined ? {} : { partition: m.partition }),
+          })),
         })),
       });
     } catch (error) {

@@ -67,7 +67,7 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
       if (!lock.rows[0]?.locked) return 0;
       const rows = await trx
         .selectFrom('exp.outbox')
-        .select(['id', 'topic', 'message_key', 'payload', 'headers'])
+        .select(['id', 'topic', 'message_key', 'partition', 'payload', 'headers'])
         .where('producer', '=', producer)
         .orderBy('id')
         .limit(batchSize)
@@ -97,12 +97,23 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
   }
 
   /** Sends the rows; the ones the broker acknowledged are returned, the ones it refused for good are parked. */
-  async #send<R extends { id: number; topic: string; message_key: string | null; payload: Buffer; headers: Record<string, string> }>(
-    trx: Transaction<BusTables>,
-    rows: R[],
-    parked: ParkedMessage[],
-  ): Promise<R[]> {
-    const message = (r: R) => ({ topic: r.topic, key: r.message_key, value: r.payload, headers: r.headers });
+  async #send<
+    R extends {
+      id: number;
+      topic: string;
+      message_key: string | null;
+      partition: number | null;
+      payload: Buffer;
+      headers: Record<string, string>;
+    },
+  >(trx: Transaction<BusTables>, rows: R[], parked: ParkedMessage[]): Promise<R[]> {
+    const message = (r: R) => ({
+      topic: r.topic,
+      key: r.message_key,
+      value: r.payload,
+      headers: r.headers,
+      ...(r.partition === null ? {} : { partition: r.partition }),
+    });
     try {
       await this.#options.transport.send(rows.map(message));
       return rows;
@@ -128,8 +139,10 @@ export class OutboxRelay<DB extends BusTables = BusTables> {
   async #park(trx: Transaction<BusTables>, id: number, error: TransportError): Promise<void> {
     await sql`
       with moved as (delete from exp.outbox where id = ${id} returning *)
-      insert into exp.outbox_parked (id, producer, topic, message_key, payload, headers, created_at, error_code, error_message)
-      select id, producer, topic, message_key, payload, headers, created_at, ${error.code}, ${error.message} from moved`.execute(trx);
+      insert into exp.outbox_parked (id, producer, topic, message_key, partition, payload, headers, created_at, error_code, error_message)
+      select id, producer, topic, message_key, partition, payload, headers, created_at, ${error.code}, ${error.message} from moved`.execute(
+      trx,
+    );
   }
 
   /** Rows waiting, and the age in seconds of the oldest (0 when none). */

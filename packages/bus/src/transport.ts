@@ -10,6 +10,8 @@ export type Headers = Record<string, string>;
 export interface OutgoingMessage {
   topic: string;
   key: string | null;
+  /** Where to put it; absent: the key's partition. */
+  partition?: number;
   value: Buffer;
   headers: Headers;
 }
@@ -32,6 +34,8 @@ export interface ConsumeOptions {
   fromBeginning: boolean;
   /** Most messages handed to handleBatch at once (default 1000); 1 for slow handlers. */
   maxBatchSize?: number;
+  /** Partitions handled at once by this member (default 3); order holds within each. */
+  partitionsInParallel?: number;
   /**
    * Called with consecutive messages of one partition, in order. When it
    * resolves their offsets are marked for the next commit (soon, and always

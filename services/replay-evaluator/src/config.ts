@@ -8,7 +8,13 @@ export interface ReplayEvaluatorConfig {
   /** Consume replay.shards in this process (REPLAY_WORKER); a planner-only replica turns it off. */
   worker: boolean;
   shardSize: number;
-  /** Rows a worker evaluates at once within a shard. */
+  /**
+   * Policy calls a worker has in flight, across all the shards it holds
+   * (REPLAY_ROW_CONCURRENCY). A runtime of latency L then plays at most
+   * limit / L calls a second per worker (Little's law): size it to what the
+   * runtime serves at once for one worker, e.g. an inference server's batch
+   * capacity divided by the number of workers.
+   */
   rowConcurrency: number;
   seed: number;
   /** The alias of the production model version (the baseline); the heuristic baseline while none has it. */
@@ -27,7 +33,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ReplayEvaluato
     replayOnRegister: reader.oneOf('REPLAY_ON_REGISTER', ['true', 'false'], 'true') === 'true',
     worker: reader.oneOf('REPLAY_WORKER', ['true', 'false'], 'true') === 'true',
     shardSize: reader.int('REPLAY_SHARD_SIZE', 25, { min: 1, max: 10_000 }),
-    rowConcurrency: reader.int('REPLAY_ROW_CONCURRENCY', 4, { min: 1, max: 256 }),
+    rowConcurrency: reader.int('REPLAY_ROW_CONCURRENCY', 16, { min: 1, max: 1024 }),
     seed: reader.int('REPLAY_SEED', 7, { min: 0, max: 2 ** 31 - 1 }),
     baselineAlias: reader.string('REPLAY_BASELINE_ALIAS', 'production'),
     mlflowExperiment: experimentName(reader.string('REPLAY_MLFLOW_EXPERIMENT', 'planner-replays'), common.kafkaNamespace),

@@ -1,4 +1,5 @@
-import type { BusTables, EventBus } from '@planner/bus';
+import { createHash } from 'node:crypto';
+import type { BusTables, EventBus, TopicAdmin } from '@planner/bus';
 import type { TopicEvents } from '@planner/schemas';
 import type { Transaction } from 'kysely';
 import type { EvaluationSplitCache } from './evaluation-rows.ts';
@@ -29,6 +30,51 @@ export function shardEvent(
   );
 }
 
+export interface ShardPlacement {
+  bus: EventBus;
+  /** How many partitions replay.shards has (asked of the broker). */
+  shardPartitions: () => Promise<number>;
+}
+
+/**
+ * The partition count of replay.shards, asked of the broker once it is
+ * needed and then kept: partitions are only ever added, by an operator, and
+ * a count that is behind only leaves the new ones idle until a restart.
+ */
+export function shardPartitionCount(topics: Pick<TopicAdmin, 'endOffsets'>): () => Promise<number> {
+  let count: Promise<number> | undefined;
+  return () => {
+    count ??= topics.endOffsets('replay.shards').then((offsets) => offsets.length);
+    count.catch(() => {
+      count = undefined;
+    });
+    return count;
+  };
+}
+
+/**
+ * The partition of a replay's shard: consecutive shards on consecutive
+ * partitions, from a start that depends on the replay. Hashing the shard's
+ * key instead piles several shards on some partitions and none on others,
+ * and the busiest worker then sets the replay's pace; placed like this every
+ * partition, and so every worker, gets the same number of shards (±1).
+ */
+export function shardPartition(replayId: string, shardIndex: number, partitions: number): number {
+  const start = createHash('sha256').update(replayId).digest().readUInt32BE(0) % partitions;
+  return (start + shardIndex) % partitions;
+}
+
+/** Stages one replay.shards event in the caller's transaction, on its partition. */
+export async function enqueueShard(
+  deps: ShardPlacement,
+  trx: Trx,
+  replay: { replayId: string; shardCount: number; pins: ReplayPins; correlationId: string },
+  shard: { shard_index: number; row_offset: number; row_limit: number },
+): Promise<void> {
+  const partition = shardPartition(replay.replayId, shard.shard_index, await deps.shardPartitions());
+  await deps.bus.enqueue(trx, 'replay.shards', shardEvent(deps.bus, replay, shard), `${replay.replayId}:${shard.shard_index}`, partition);
+}
+
 /**
  * Seed §4.1 steps 1–2: plans a replay of a dataset version's evaluation split
  * for a candidate and a baseline on the same rows and seed, and puts its
@@ -36,7 +82,7 @@ export function shardEvent(
  * same pins again finds the replay and plans nothing.
  */
 export async function planReplay(
-  deps: { bus: EventBus; splits: EvaluationSplitCache; shardSize: number },
+  deps: ShardPlacement & { splits: EvaluationSplitCache; shardSize: number },
   trx: Trx,
   pins: ReplayPins,
   correlationId: string,
@@ -83,13 +129,12 @@ export async function planReplay(
       .insertInto('exp.replay_shards')
       .values({ replay_id: replayId, shard_index: index, row_offset: rowOffset, row_limit: rowLimit, done_at: null })
       .execute();
-    const shard = shardEvent(
-      deps.bus,
+    await enqueueShard(
+      deps,
+      trx,
       { replayId, shardCount, pins, correlationId },
       { shard_index: index, row_offset: rowOffset, row_limit: rowLimit },
     );
-    // Keyed by shard, so shards spread over the topic's partitions and so over the workers.
-    await deps.bus.enqueue(trx, 'replay.shards', shard, `${replayId}:${index}`);
   }
   return { replayId, created: true };
 }

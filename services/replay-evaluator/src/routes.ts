@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BusTables, EventBus } from '@planner/bus';
+import type { BusTables } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
 import { METRICS } from '@planner/evaluation';
 import { FIELD_LIMITS } from '@planner/schemas';
@@ -10,7 +10,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { HEURISTIC_BASELINE } from './baseline.ts';
 import type { EvaluationSplitCache } from './evaluation-rows.ts';
 import { ReplayError } from './replay-error.ts';
-import { planReplay, shardEvent } from './replay-planner.ts';
+import { enqueueShard, planReplay, type ShardPlacement } from './replay-planner.ts';
 import { replayRows } from './replay-rows.ts';
 import type { PolicyRefRow, ReplayTables } from './tables.ts';
 
@@ -112,7 +112,7 @@ function refOf(policy: ModelPolicy): PolicyRefRow {
 export function replayRoutes(
   app: FastifyInstance,
   db: Db,
-  deps: { bus: EventBus; splits: EvaluationSplitCache; shardSize: number; seed: number },
+  deps: ShardPlacement & { splits: EvaluationSplitCache; shardSize: number; seed: number },
 ): void {
   const view = async (replay: Selectable<ReplayTables['exp.replays']>) => {
     const done = await db
@@ -215,12 +215,12 @@ export function replayRoutes(
               datasetVersion: found.dataset_version,
               seed: found.seed,
             };
-            const event = shardEvent(
-              deps.bus,
+            await enqueueShard(
+              deps,
+              trx,
               { replayId: found.replay_id, shardCount: found.shard_count, pins, correlationId: found.correlation_id },
               { shard_index: shard.shard_index, row_offset: shard.row_offset, row_limit: shard.row_limit },
             );
-            await deps.bus.enqueue(trx, 'replay.shards', event, `${found.replay_id}:${shard.shard_index}`);
           }
           return trx.selectFrom('exp.replays').selectAll().where('replay_id', '=', found.replay_id).executeTakeFirstOrThrow();
         }),

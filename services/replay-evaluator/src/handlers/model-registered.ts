@@ -1,14 +1,13 @@
-import type { EventBus, HandlerContext } from '@planner/bus';
+import type { HandlerContext } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ModelRegistered } from '@planner/schemas';
 import { currentBaseline } from '../baseline.ts';
 import type { EvaluationSplitCache } from '../evaluation-rows.ts';
-import { planReplay } from '../replay-planner.ts';
+import { planReplay, type ShardPlacement } from '../replay-planner.ts';
 import type { ReplayTables } from '../tables.ts';
 
-export interface AutoReplay {
-  bus: EventBus;
+export interface AutoReplay extends ShardPlacement {
   mlflow: MlflowClient;
   splits: EvaluationSplitCache;
   shardSize: number;

@@ -3,11 +3,14 @@ import { indexRecipes } from '@planner/domain';
 import type { MlflowClient } from '@planner/mlflow-client';
 import type { ReplayShard } from '@planner/schemas';
 import type { ReplayMetrics, ReplayRole } from '@planner/telemetry';
-import type { Kysely } from 'kysely';
-import type { EvaluationRow, EvaluationSplitCache } from '../evaluation-rows.ts';
+import { type Kysely, sql } from 'kysely';
+import type { DatasetLocations } from '../dataset-locations.ts';
+import type { EvaluationSplitCache } from '../evaluation-rows.ts';
+import type { InFlightLimit } from '../in-flight-limit.ts';
 import type { PolicyResolver } from '../policy-resolver.ts';
 import { aggregateReplay } from '../replay-aggregation.ts';
 import { ReplayError } from '../replay-error.ts';
+import { ResultWriter } from '../result-writer.ts';
 import { evaluateRow } from '../row-evaluation.ts';
 import type { PolicyRefRow, ReplayTables } from '../tables.ts';
 
@@ -17,69 +20,54 @@ export interface ShardWorkerDeps {
   mlflow: MlflowClient;
   mlflowExperiment: string;
   splits: EvaluationSplitCache;
+  datasets: DatasetLocations;
   policies: PolicyResolver;
-  /** Rows evaluated at once within a shard. */
-  concurrency: number;
+  /** Policy calls in flight in this worker, shared by every shard it holds. */
+  inFlight: InFlightLimit;
   metrics: ReplayMetrics;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function bounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 /**
- * A worker's share of a replay (seed §4.1 step 3). Each row's result is
- * written on its own, keyed by (policy pins, row), before the shard is marked
- * done: a worker killed mid-shard leaves finished rows behind, and whoever
- * gets the shard next computes only the rest — every row counted once. The
- * shard's completion takes the replay's row lock, so exactly one transaction
- * sees the last shard done and aggregates.
+ * A worker's share of a replay (seed §4.1 step 3). Both policies' rows go
+ * through the worker's in-flight limit together, and finished rows are written
+ * in batches keyed by (policy pins, row) before the shard is marked done: a
+ * worker killed mid-shard leaves its written rows behind, and whoever gets the
+ * shard next computes only the rest — every row counted once. The shard's
+ * completion takes the replay's row lock, so exactly one transaction sees the
+ * last shard done and aggregates.
  */
 export function replayShardHandler(deps: ShardWorkerDeps) {
   return async (shard: ReplayShard, { trx }: HandlerContext<ReplayTables>): Promise<void> => {
-    const replay = await deps.db.selectFrom('exp.replays').selectAll().where('replay_id', '=', shard.replay_id).executeTakeFirst();
-    if (!replay) throw new ReplayError('REPLAY_NOT_FOUND', `replay ${shard.replay_id} is not planned here`);
-    const dataset = await deps.db
-      .selectFrom('exp.replay_datasets')
-      .selectAll()
-      .where('dataset_version', '=', shard.dataset_version)
-      .executeTakeFirstOrThrow();
-    const split = await deps.splits.get(dataset.location);
+    const split = await deps.splits.get(await deps.datasets.location(shard.dataset_version));
     const recipesById = indexRecipes(split.catalogue);
     const rows = split.rows.slice(shard.row_offset, shard.row_offset + shard.row_limit);
+    // The replay's result keys and the rows a previous owner of this shard already wrote, in one round trip.
+    const { rows: found } = await sql<{ candidate_key: string; baseline_key: string; done: string[] }>`
+      select r.candidate_key, r.baseline_key,
+        array(select o.result_key || '|' || o.row_id from exp.offline_replay_results o
+              where o.result_key in (r.candidate_key, r.baseline_key) and o.row_id = any(${rows.map((r) => r.row_id)}::text[])) as done
+      from exp.replays r where r.replay_id = ${shard.replay_id}`.execute(deps.db);
+    const replay = found[0];
+    if (!replay) throw new ReplayError('REPLAY_NOT_FOUND', `replay ${shard.replay_id} is not planned here`);
+    const done = new Set(replay.done);
     const roles: [ReplayRole, PolicyRefRow, string][] = [
       ['candidate', shard.candidate, replay.candidate_key],
       ['baseline', shard.baseline, replay.baseline_key],
     ];
+    // Both runtimes first: a policy that cannot be loaded fails the shard before any row is played.
+    const plays = [];
     for (const [role, policy, key] of roles) {
-      const done = new Set(
-        (
-          await deps.db
-            .selectFrom('exp.offline_replay_results')
-            .select('row_id')
-            .where('result_key', '=', key)
-            .where(
-              'row_id',
-              'in',
-              rows.map((r) => r.row_id),
-            )
-            .execute()
-        ).map((r) => r.row_id),
-      );
-      const todo = rows.filter((r) => !done.has(r.row_id));
-      if (todo.length === 0) continue;
-      const runtime = await deps.policies.runtime(policy, shard.dataset_version, split.catalogue);
-      await bounded(todo, deps.concurrency, async (row: EvaluationRow) => {
-        const { output, metrics, offlineScore } = await evaluateRow(runtime, row, recipesById);
-        deps.metrics.rowEvaluated(role, output.latency_ms / 1000);
-        await deps.db
-          .insertInto('exp.offline_replay_results')
-          .values({
+      const todo = rows.filter((r) => !done.has(`${key}|${r.row_id}`));
+      if (todo.length > 0)
+        plays.push({ role, policy, key, todo, runtime: await deps.policies.runtime(policy, shard.dataset_version, split.catalogue) });
+    }
+    const writer = new ResultWriter(deps.db);
+    const evaluations = plays.flatMap(({ role, policy, key, todo, runtime }) =>
+      todo.map((row) =>
+        deps.inFlight.run(async () => {
+          const { output, metrics, offlineScore } = await evaluateRow(runtime, row, recipesById);
+          deps.metrics.rowEvaluated(role, output.latency_ms / 1000);
+          writer.add({
             result_key: key,
             row_id: row.row_id,
             dataset_version: shard.dataset_version,
@@ -93,11 +81,14 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
             offline_score: offlineScore,
             latency_ms: output.latency_ms,
             cost_usd: output.cost_usd,
-          })
-          .onConflict((oc) => oc.columns(['result_key', 'row_id']).doNothing())
-          .execute();
-      });
-    }
+          });
+        }),
+      ),
+    );
+    const evaluated = await Promise.allSettled(evaluations);
+    await writer.close();
+    const failed = evaluated.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const locked = await trx
       .selectFrom('exp.replays')
@@ -105,19 +96,15 @@ export function replayShardHandler(deps: ShardWorkerDeps) {
       .where('replay_id', '=', shard.replay_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('exp.replay_shards')
-      .set({ done_at: new Date() })
-      .where('replay_id', '=', shard.replay_id)
-      .where('shard_index', '=', shard.shard_index)
-      .where('done_at', 'is', null)
-      .execute();
-    const open = await trx
-      .selectFrom('exp.replay_shards')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('replay_id', '=', shard.replay_id)
-      .where('done_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    if (Number(open.n) === 0 && locked.status === 'running') await aggregateReplay(deps, trx, locked);
+    // A statement after the lock sees every shard committed before it; the update's own row is not visible to its
+    // statement, hence `shard_index <>`.
+    const { rows: open } = await sql<{ n: number }>`
+      with marked as (
+        update exp.replay_shards set done_at = clock_timestamp()
+        where replay_id = ${shard.replay_id} and shard_index = ${shard.shard_index} and done_at is null
+      )
+      select count(*)::int as n from exp.replay_shards
+      where replay_id = ${shard.replay_id} and shard_index <> ${shard.shard_index} and done_at is null`.execute(trx);
+    if (open[0]?.n === 0 && locked.status === 'running') await aggregateReplay(deps, trx, locked);
   };
 }
