@@ -1,5 +1,5 @@
 /**
- * Dataset build throughput and peak memory, ours against a named peer on the
+ * Dataset build throughput and peak memory, ours against two named peers on the
  * same database in the same run.
  *
  *   ./lifecycle bench dataset [--sizes 100000,1000000] [--seed 7]
@@ -12,8 +12,13 @@
  *   recipes.parquet, schema, summary, digest) in a child process;
  * - peer: Python with psycopg2 (server-side cursor) and pyarrow 25 running the
  *   same query and writing the joined records to Parquet — without the codec,
- *   so it does less work per row than ours.
- * Both report rows per second and their process's peak resident memory.
+ *   so it does less work per row than ours;
+ * - DuckDB peer: DuckDB reading the same tables through its postgres extension,
+ *   the same extraction with ASOF JOINs, the input context (JSON) and the
+ *   prompt built in SQL, zstd Parquet. Its row count must equal ours, and on a
+ *   sample of 200 rows its plain and joined fields must equal ours (the
+ *   identical prompts are counted).
+ * Each reports rows per second and its process's peak resident memory.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,10 +42,27 @@ const config = loadStackConfig();
 await assertStackReachable(config, ['postgres']);
 const python = toolsPython(config);
 
-function run(command: string, args: string[]): { rows: number; seconds: number; peakRssMb: number } {
+interface Build {
+  rows: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** Runs a child that prints one JSON line last and returns that line. */
+function run<T = Build>(command: string, args: string[]): T {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${command} ${args[0]} failed: ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string);
+}
+
+const rate = (build: Build) => build.rows / build.seconds;
+const figures = (build: Build) =>
+  `${rate(build).toFixed(0).padStart(6)} rows/s, ${build.seconds.toFixed(1)} s, peak ${build.peakRssMb.toFixed(0)} MB`;
+
+interface Comparison {
+  sampled: number;
+  mismatches: { row_id: string; field: string; ours: unknown; peer: unknown }[];
+  identicalPrompts: number;
 }
 
 const results: string[] = [];
@@ -69,11 +91,8 @@ for (const size of sizes) {
     console.log(
       `${size.toLocaleString('en-US')}: loaded ${households.toLocaleString('en-US')} households, ${loaded.events.toLocaleString('en-US')} events in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`,
     );
-    const ours = run(process.execPath, [
-      join(import.meta.dirname, 'dataset-build', 'build-ours.ts'),
-      url.href,
-      mkdtempSync(join(scratch, 'ours-')),
-    ]);
+    const oursDir = mkdtempSync(join(scratch, 'ours-'));
+    const ours = run(process.execPath, [join(import.meta.dirname, 'dataset-build', 'build-ours.ts'), url.href, oursDir]);
     const sqlFile = join(scratch, 'query.sql');
     writeFileSync(sqlFile, ACCEPTED_PLANS_SQL.replaceAll('$1', '%s').replaceAll('$2', '%s'));
     const peer = run(python, [
@@ -82,12 +101,34 @@ for (const size of sizes) {
       sqlFile,
       join(scratch, 'peer.parquet'),
     ]);
+    const duckdbFile = join(scratch, 'duckdb.parquet');
+    const duckdb = run(python, [join(import.meta.dirname, 'dataset-build', 'build_duckdb_peer.py'), url.href, duckdbFile]);
     const line =
-      `${ours.rows.toLocaleString('en-US').padStart(9)} accepted plans | ours ${(ours.rows / ours.seconds).toFixed(0).padStart(6)} rows/s, ${ours.seconds.toFixed(1)} s, peak ${ours.peakRssMb.toFixed(0)} MB` +
-      ` | peer (psycopg2 + pyarrow) ${(peer.rows / peer.seconds).toFixed(0).padStart(6)} rows/s, ${peer.seconds.toFixed(1)} s, peak ${peer.peakRssMb.toFixed(0)} MB` +
-      ` | ratio ours/peer ${(ours.rows / ours.seconds / (peer.rows / peer.seconds)).toFixed(2)}`;
+      `${ours.rows.toLocaleString('en-US').padStart(9)} accepted plans | ours ${figures(ours)}` +
+      ` | peer (psycopg2 + pyarrow) ${figures(peer)} | ratio ours/peer ${(rate(ours) / rate(peer)).toFixed(2)}` +
+      ` | DuckDB ${figures(duckdb)} | ratio ours/duckdb ${(rate(ours) / rate(duckdb)).toFixed(2)}`;
     if (peer.rows !== ours.rows) throw new Error(`row counts differ: ours ${ours.rows}, peer ${peer.rows}`);
+    if (duckdb.rows !== ours.rows) throw new Error(`row counts differ: ours ${ours.rows}, DuckDB peer ${duckdb.rows}`);
+    const compared = run<Comparison>(python, [
+      join(import.meta.dirname, 'dataset-build', 'compare_peer_rows.py'),
+      join(oursDir, 'training.parquet'),
+      duckdbFile,
+      '200',
+    ]);
+    if (compared.mismatches.length > 0) {
+      const shown = compared.mismatches
+        .slice(0, 5)
+        .map(
+          (m) => `  ${m.row_id} ${m.field}: ours ${JSON.stringify(m.ours)?.slice(0, 300)}, DuckDB ${JSON.stringify(m.peer)?.slice(0, 300)}`,
+        );
+      throw new Error(
+        `the DuckDB peer differs from ours in ${compared.mismatches.length} fields of ${compared.sampled} sampled rows:\n${shown.join('\n')}`,
+      );
+    }
     console.log(line);
+    console.log(
+      `  DuckDB peer against ours on ${compared.sampled} sampled rows: joined fields equal; ${compared.identicalPrompts} identical prompts`,
+    );
     results.push(line);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -9,6 +9,8 @@ export const VERSIONS = {
   slf4j: '2.0.17',
   mlflow: '3.17.2',
   psycopg2: '2.9.13',
+  /** DuckDB and its postgres extension from PyPI (the extension's version must be DuckDB's): the dataset bench's peer. */
+  duckdb: '1.5.5',
   s3proxy: '3.0.0',
   /** Debian bookworm's package: see docs/decisions/0016-prometheus-from-debian.md. */
   prometheus: '2.42.0+ds-5+deb12u1',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Component, componentPaths } from '../component.ts';
 import { requirePython } from '../prerequisites.ts';
@@ -11,37 +11,43 @@ import { StackError } from '../stack-error.ts';
 /** How long the server keeps an idle keep-alive connection: well above any client's idle timeout (undici: 4 s). */
 export const MLFLOW_KEEP_ALIVE_SECONDS = 75;
 
+const TOOLS_REQUIREMENTS = [
+  `mlflow==${VERSIONS.mlflow}`,
+  `psycopg2-binary==${VERSIONS.psycopg2}`,
+  `duckdb==${VERSIONS.duckdb}`,
+  `duckdb-extension-postgres==${VERSIONS.duckdb}`,
+];
+
 /**
  * The virtualenv holding the pinned MLflow server, shared by every checkout on
- * the machine. It is also the Python the local trainers run with (MLflow
- * brings numpy and pyarrow).
+ * the machine. It is also the Python the local trainers and the dataset bench's
+ * peers run with (MLflow brings numpy and pyarrow).
  */
 function ensureVirtualenv(config: StackConfig, installLog: string): string {
   const venv = join(config.cacheDir, `mlflow-${VERSIONS.mlflow}`);
   const mlflow = join(venv, 'bin', 'mlflow');
   const marker = join(venv, '.installed');
-  if (existsSync(marker)) return mlflow;
-  const python = requirePython(10, 'MLflow');
+  const requirements = `${TOOLS_REQUIREMENTS.join('\n')}\n`;
+  const installed = existsSync(marker) ? readFileSync(marker, 'utf8') : undefined;
+  if (installed === requirements) return mlflow;
   mkdirSync(config.cacheDir, { recursive: true });
   const log = openSync(installLog, 'a');
   try {
-    const steps: [string, string[]][] = [
-      [python, ['-m', 'venv', '--clear', venv]],
-      [
-        join(venv, 'bin', 'pip'),
-        ['install', '--disable-pip-version-check', '--quiet', `mlflow==${VERSIONS.mlflow}`, `psycopg2-binary==${VERSIONS.psycopg2}`],
-      ],
-    ];
+    // A finished virtualenv whose marker lists other requirements gets them installed in place: the MLflow server
+    // may be running from it. An unfinished one (no marker) starts again from scratch.
+    const steps: [string, string[]][] = [];
+    if (installed === undefined) steps.push([requirePython(10, 'MLflow'), ['-m', 'venv', '--clear', venv]]);
+    steps.push([join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', ...TOOLS_REQUIREMENTS]]);
     for (const [command, args] of steps) {
       const result = spawnSync(command, args, { stdio: ['ignore', log, log] });
       if (result.status !== 0) {
-        throw new StackError('START_FAILED', `installing MLflow ${VERSIONS.mlflow} into ${venv} failed; see ${installLog}`);
+        throw new StackError('START_FAILED', `installing ${TOOLS_REQUIREMENTS.join(' ')} into ${venv} failed; see ${installLog}`);
       }
     }
   } finally {
     closeSync(log);
   }
-  writeFileSync(marker, `mlflow==${VERSIONS.mlflow}\n`);
+  writeFileSync(marker, requirements);
   return mlflow;
 }
 
