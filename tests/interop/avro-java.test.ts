@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { EventBus, HEADER, KafkajsTransport } from '@planner/bus';
+import { EventBus, KafkajsTransport } from '@planner/bus';
 import { ensureJars, javaCommand } from '@planner/local-stack';
 import { SCHEMAS_DIR, SchemaRegistry, type TopicEvents, type TopicName, type TopicSchema } from '@planner/schemas';
 import { useStack } from '../support/stack.ts';
@@ -20,6 +20,15 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** The event id in a message's value; undefined for a value that is not one of the topic's events. */
+function eventIdOf(topic: string, value: Buffer): string | undefined {
+  try {
+    return (registry.decode(topic, value).value as { event_id: string }).event_id;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Publishes `value` (with a fresh event id) with our bus on its catalogue topic and returns the bytes exactly as a consumer reads them. */
 async function publishedByOurBus(topic: TopicName, value: TopicEvents[TopicName]): Promise<Buffer> {
   const eventId = value.event_id;
@@ -31,7 +40,7 @@ async function publishedByOurBus(topic: TopicName, value: TopicEvents[TopicName]
     start: { from: 'timestamp', timestamp: since },
     follow: false,
     onMessage: (message) => {
-      if (message.headers[HEADER.eventId] === eventId && message.value) found = message.value;
+      if (message.value && eventIdOf(topic, message.value) === eventId) found = message.value;
       return found === undefined;
     },
   });

@@ -43,23 +43,17 @@ export class EventBus {
 
   /**
    * Encodes and addresses an event; the key defaults to its correlation id, so
-   * one run stays in order. The active trace context goes into the headers.
+   * one run stays in order. Headers: the content type and the active trace
+   * context; everything else is in the value.
    */
   message<T extends TopicName>(topic: T, event: TopicEvents[T], key?: string): OutgoingMessage {
     const problems = envelopeProblems(event as unknown as Record<string, unknown>);
     if (problems.length > 0) throw new SchemaError('EVENT_INVALID', `${topic} event envelope: ${problems.join('; ')}`);
-    const schema = this.registry.latest(topic);
     return {
       topic,
       key: key ?? event.correlation_id,
       value: this.registry.encode(topic, event),
-      headers: {
-        [HEADER.eventId]: event.event_id,
-        [HEADER.contentType]: AVRO_SINGLE_OBJECT,
-        [HEADER.fingerprint]: schema.fingerprintHex,
-        [HEADER.correlationId]: event.correlation_id,
-        ...injectTraceContext({}),
-      },
+      headers: injectTraceContext({ [HEADER.contentType]: AVRO_SINGLE_OBJECT }),
     };
   }
 

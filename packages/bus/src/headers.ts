@@ -1,15 +1,23 @@
-/** Kafka header names the bus writes on every event. */
+/**
+ * Kafka header names the bus writes on an event: only what a consumer or a
+ * tool needs before decoding (decision 0005). The event id, correlation id
+ * and schema fingerprint are in the value (its single-object header and the
+ * envelope), and every header costs kafkajs per message on both sides.
+ */
 export const HEADER = {
-  eventId: 'event-id',
   contentType: 'content-type',
-  fingerprint: 'schema-fingerprint',
-  correlationId: 'correlation-id',
+  /** W3C trace context, when the sender was in a trace. */
   traceparent: 'traceparent',
   tracestate: 'tracestate',
 } as const;
 
+/** The event-id header of messages sent before decision 0005's header cut: tools still read it on old dead letters. */
+export const LEGACY_EVENT_ID_HEADER = 'event-id';
+
 /** Extra headers on a dead-lettered message: where it came from and why it failed. */
 export const DLT_HEADER = {
+  /** The failed event's id, when its value decoded (the value itself is kept as it was). */
+  eventId: 'dlt-event-id',
   originalTopic: 'dlt-original-topic',
   originalPartition: 'dlt-original-partition',
   originalOffset: 'dlt-original-offset',

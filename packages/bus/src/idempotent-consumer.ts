@@ -6,7 +6,7 @@ import { type BusMetrics, consumerSpan } from '@planner/telemetry';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { BusError, EventRejected, TransportError } from './bus-error.ts';
 import type { BusTables } from './bus-tables.ts';
-import { DLT_HEADER, deadLetterTopic, HEADER } from './headers.ts';
+import { DLT_HEADER, deadLetterTopic } from './headers.ts';
 import type { IncomingMessage, MessageTransport, OutgoingMessage } from './transport.ts';
 
 export interface HandlerContext<DB> {
@@ -54,7 +54,7 @@ export interface SubscribeOptions<T extends TopicName, DB> {
   beforeCommit?: (context: { trx: Transaction<DB & BusTables>; batch: Map<string, unknown> }) => Promise<void>;
   /** Called after the effects committed and before the offset is committed; `duplicate` when the event id was seen before. */
   afterCommit?: (event: TopicEvents[T], outcome: { duplicate: boolean }) => void;
-  onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number }) => void;
+  onDeadLetter?: (message: IncomingMessage, error: { code: string; message: string; attempts: number; eventId?: string }) => void;
   /** Called each time the partition waits for a dependency to come back. */
   onWait?: (message: IncomingMessage, error: unknown, waitMs: number) => void;
 }
@@ -201,7 +201,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
 
   async #handle(trx: Transaction<BusTables>, { message, event }: Decoded<T>, attempt: number, batch: Map<string, unknown>): Promise<void> {
     try {
-      await this.#traced(message, () =>
+      await this.#traced(message, event.correlation_id, () =>
         this.#options.handler(event, { trx: trx as unknown as Transaction<DB & BusTables>, message, attempt, batch }),
       );
     } catch (error) {
@@ -262,23 +262,23 @@ export class IdempotentConsumer<T extends TopicName, DB> {
           // Not the handler, not an outage: the database refused this event's own row (a NUL in its id, say). It can
           // never be recorded, so it is set aside rather than retried until the partition starves.
           const { text } = describe(error);
-          return this.#deadLetterOnce(message, 'INBOX_WRITE_FAILED', text, attempt, signal);
+          return this.#deadLetterOnce(message, 'INBOX_WRITE_FAILED', text, attempt, signal, event.event_id);
         }
         const cause = error.cause;
         this.#metrics?.handlerFailures.inc({ topic: message.topic });
         const { code, text } = describe(cause);
-        if (cause instanceof EventRejected) return this.#deadLetterOnce(message, code, text, attempt, signal);
+        if (cause instanceof EventRejected) return this.#deadLetterOnce(message, code, text, attempt, signal, event.event_id);
         if (isTransient(cause)) {
           if (this.#unavailableWaits !== waitsBefore || transientSince === undefined) transientSince = Date.now();
           if (Date.now() - transientSince >= budgetMs) {
             const budget = `still failing after the ${budgetMs / 1000} s budget for unavailable dependencies`;
-            return this.#deadLetterOnce(message, code, `${text} (${budget})`, attempt, signal);
+            return this.#deadLetterOnce(message, code, `${text} (${budget})`, attempt, signal, event.event_id);
           }
           await this.#wait(message, cause, Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (attempt - 1)), signal);
           continue;
         }
         permanentFailures++;
-        if (permanentFailures >= attempts) return this.#deadLetterOnce(message, code, text, attempt, signal);
+        if (permanentFailures >= attempts) return this.#deadLetterOnce(message, code, text, attempt, signal, event.event_id);
         await this.#wait(message, undefined, Math.min(MAX_DELAY_MS, baseDelayMs * 2 ** (permanentFailures - 1)), signal);
       }
     }
@@ -324,7 +324,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
   }
 
   /** Runs a handler call in a consumer span continuing the sender's trace, and times it. */
-  async #traced(message: IncomingMessage, fn: () => Promise<void>): Promise<void> {
+  async #traced(message: IncomingMessage, correlationId: string, fn: () => Promise<void>): Promise<void> {
     const started = performance.now();
     const attributes = {
       'messaging.kafka.consumer.group': this.#options.groupId,
@@ -332,7 +332,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
       'messaging.kafka.offset': message.offset,
     };
     try {
-      await consumerSpan(message.topic, message.headers, message.headers[HEADER.correlationId], attributes, fn);
+      await consumerSpan(message.topic, message.headers, correlationId, attributes, fn);
     } finally {
       this.#metrics?.handlerDuration.observe({ topic: message.topic }, (performance.now() - started) / 1000);
     }
@@ -349,13 +349,20 @@ export class IdempotentConsumer<T extends TopicName, DB> {
    * records that it did. Sending before recording: a crash between the two
    * sends one duplicate letter, never loses one.
    */
-  async #deadLetterOnce(message: IncomingMessage, code: string, text: string, attempts: number, signal: AbortSignal): Promise<void> {
+  async #deadLetterOnce(
+    message: IncomingMessage,
+    code: string,
+    text: string,
+    attempts: number,
+    signal: AbortSignal,
+    eventId?: string,
+  ): Promise<void> {
     const key = deadLetteredKey(message);
     if (await this.#untilAvailable(message, signal, () => this.#recorded(this.#db, key))) {
       this.#metrics?.consumed.inc({ topic: message.topic, outcome: 'duplicate' });
       return;
     }
-    await this.#untilAvailable(message, signal, () => this.#sendDeadLetter(message, code, text, attempts));
+    await this.#untilAvailable(message, signal, () => this.#sendDeadLetter(message, code, text, attempts, eventId));
     await this.#untilAvailable(message, signal, () =>
       this.#db
         .insertInto('exp.processed_events')
@@ -371,7 +378,7 @@ export class IdempotentConsumer<T extends TopicName, DB> {
     );
     this.#metrics?.deadLettered.inc({ topic: message.topic, code });
     this.#metrics?.consumed.inc({ topic: message.topic, outcome: 'dead_lettered' });
-    this.#options.onDeadLetter?.(message, { code, message: text, attempts });
+    this.#options.onDeadLetter?.(message, { code, message: text, attempts, ...(eventId ? { eventId } : {}) });
   }
 
   /**
@@ -379,8 +386,9 @@ export class IdempotentConsumer<T extends TopicName, DB> {
    * broker refuses the copy (the original was already near its size limit), a
    * record of it instead: origin, size, SHA-256 and first bytes, value omitted.
    */
-  async #sendDeadLetter(message: IncomingMessage, code: string, text: string, attempts: number): Promise<void> {
+  async #sendDeadLetter(message: IncomingMessage, code: string, text: string, attempts: number, eventId?: string): Promise<void> {
     const origin = {
+      ...(eventId ? { [DLT_HEADER.eventId]: eventId } : {}),
       [DLT_HEADER.originalTopic]: message.topic,
       [DLT_HEADER.originalPartition]: String(message.partition),
       [DLT_HEADER.originalOffset]: message.offset,

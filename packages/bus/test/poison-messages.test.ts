@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { TopicEvents } from '@planner/schemas';
 import { useStack } from '../../../tests/support/stack.ts';
-import { DLT_HEADER, HEADER } from '../src/headers.ts';
+import { DLT_HEADER } from '../src/headers.ts';
 import type { OutgoingMessage } from '../src/transport.ts';
 import { busFixture, eventually } from './fixtures/bus-fixture.ts';
 import { ownTopics } from './fixtures/own-topics.ts';
@@ -62,7 +62,7 @@ test('every bad message is dead-lettered once with its reason, every good one ha
   // A well-formed event whose correlation id is 1.5 MB: the broker takes it, the envelope check refuses it,
   // and its dead-letter copy is too large for the dead-letter topic.
   const huge = request(0, 9999, 'x'.repeat(OVERSIZED));
-  const oversizedHeaders = { [HEADER.eventId]: huge.event_id, [HEADER.correlationId]: 'oversized', 'origin-note': 'hand-made' };
+  const oversizedHeaders = { 'event-id': huge.event_id, 'correlation-id': 'oversized', 'origin-note': 'hand-made' };
   const oversized = poison('oversized', own.bus.registry.encode(TOPIC, huge), 'EVENT_ENVELOPE_INVALID', oversizedHeaders);
   assert.ok(oversized.message.value.length > OVERSIZED);
 

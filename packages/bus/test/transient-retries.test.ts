@@ -102,7 +102,7 @@ test('a handler still failing on an unavailable dependency after the budget is d
       /^policy server did not answer \(still failing after the 1\.5 s budget for unavailable dependencies\)$/,
     );
     assert.ok(Number(letter?.headers[DLT_HEADER.attempts]) >= 2, 'the attempts are counted');
-    assert.equal(letter?.headers['event-id'], event.event_id);
+    assert.equal(letter?.headers[DLT_HEADER.eventId], event.event_id);
     assert.deepEqual(await f.effects(event.correlation_id), []);
     assert.equal(await own.metric('planner_bus_dead_lettered_total', { topic: TOPIC, code: 'POLICY_SERVER_DOWN' }), 1);
   } finally {

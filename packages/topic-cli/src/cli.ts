@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DLT_HEADER, HEADER, type IncomingMessage, KafkajsTransport, type ReadStart } from '@planner/bus';
+import { DLT_HEADER, type IncomingMessage, KafkajsTransport, LEGACY_EVENT_ID_HEADER, type ReadStart } from '@planner/bus';
 import { loadStackConfig } from '@planner/local-stack';
 import { SchemaRegistry } from '@planner/schemas';
 import { letterPosition, listDeadLetters } from './dead-letters.ts';
@@ -41,6 +41,11 @@ function integer(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** The failed event's id: the dead-letter header, or the event-id header letters written before decision 0005's cut carry. */
+function letterEventId(letter: IncomingMessage): string | undefined {
+  return letter.headers[DLT_HEADER.eventId] ?? letter.headers[LEGACY_EVENT_ID_HEADER];
+}
+
 function summary(letter: IncomingMessage) {
   return {
     offset: letter.offset,
@@ -50,7 +55,7 @@ function summary(letter: IncomingMessage) {
     error_code: letter.headers[DLT_HEADER.errorCode],
     error: letter.headers[DLT_HEADER.errorMessage],
     attempts: Number(letter.headers[DLT_HEADER.attempts]),
-    event_id: letter.headers[HEADER.eventId] ?? null,
+    event_id: letterEventId(letter) ?? null,
   };
 }
 
@@ -77,7 +82,7 @@ function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
 }
 
 function reportSkipped({ letter, reason }: SkippedLetter): void {
-  const event = letter.headers[HEADER.eventId] ?? 'no event id';
+  const event = letterEventId(letter) ?? 'no event id';
   process.stderr.write(`topics: skipped ${letterPosition(letter)} (${event}): ${reason}\n`);
 }
 

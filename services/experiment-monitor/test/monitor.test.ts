@@ -252,12 +252,16 @@ test('bad events are dead-lettered with their reason, counted per reason, and mo
   const letters = await eventually(
     'five dead letters',
     async () => {
-      const found = (await deadLetterHeaders(bus().transport, 'exp.events')).filter((h) => bad.some((b) => b.event_id === h['event-id']));
+      const found = (await deadLetterHeaders(bus().transport, 'exp.events')).filter((h) =>
+        bad.some((b) => b.event_id === h[DLT_HEADER.eventId]),
+      );
       return found.length === 5 ? found : undefined;
     },
     60_000,
   );
-  const reasons = Object.fromEntries(letters.map((h) => [h['event-id'], `${h[DLT_HEADER.errorCode]}: ${h[DLT_HEADER.errorMessage]}`]));
+  const reasons = Object.fromEntries(
+    letters.map((h) => [h[DLT_HEADER.eventId], `${h[DLT_HEADER.errorCode]}: ${h[DLT_HEADER.errorMessage]}`]),
+  );
   assert.match(reasons[bad[0]?.event_id as string] as string, /^EVENT_METADATA_MISSING: experiment_id is required for plan_generated/);
   assert.match(reasons[bad[1]?.event_id as string] as string, /^EVENT_VALUE_INVALID: latency_ms must be a finite number ≥ 0, got -5/);
   assert.match(reasons[bad[2]?.event_id as string] as string, /^EVENT_VALUE_INVALID: cost_usd must be a finite number ≥ 0, got NaN/);

@@ -135,6 +135,6 @@ test('a lost job failed for good announces it in the trace it was queued in', as
   const jobId = await abandoned(3, 'b'.repeat(32), `00-${traceId}-b7ad6b7169203331-01`);
   await jobs.recoverLostJobs();
   const staged = await sql<{ headers: Record<string, string> }>`
-    select headers from exp.outbox where topic = 'training.failed' and headers->>'correlation-id' = ${`lost-${jobId}`}`.execute(db);
+    select headers from exp.outbox where topic = 'training.failed' and message_key = ${jobId}`.execute(db);
   assert.equal(staged.rows[0]?.headers.traceparent?.split('-')[1], traceId);
 });

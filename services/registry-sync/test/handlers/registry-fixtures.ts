@@ -1,4 +1,4 @@
-import { DLT_HEADER, HEADER } from '@planner/bus';
+import { DLT_HEADER } from '@planner/bus';
 import { policyVersionIdOf } from '@planner/domain';
 import { type MlflowClient, MlflowError, type ModelVersion } from '@planner/mlflow-client';
 import type { TopicName } from '@planner/schemas';
@@ -54,7 +54,7 @@ export async function caughtUp(client: Client, group: string, topic: TopicName):
 export async function deadLetterOf(client: Client, topic: TopicName, eventId: string) {
   const letter = await eventually(
     `the dead letter of ${eventId}`,
-    async () => (await deadLetterHeaders(client.transport, topic)).find((h) => h[HEADER.eventId] === eventId),
+    async () => (await deadLetterHeaders(client.transport, topic)).find((h) => h[DLT_HEADER.eventId] === eventId),
     60_000,
   );
   return { reason: `${letter[DLT_HEADER.errorCode]}: ${letter[DLT_HEADER.errorMessage]}`, attempts: letter[DLT_HEADER.attempts] };
@@ -62,5 +62,5 @@ export async function deadLetterOf(client: Client, topic: TopicName, eventId: st
 
 /** The dead letters of `eventIds` on `topic` so far. */
 export async function deadLettersOf(client: Client, topic: TopicName, eventIds: readonly string[]): Promise<Record<string, string>[]> {
-  return (await deadLetterHeaders(client.transport, topic)).filter((h) => eventIds.includes(h[HEADER.eventId] as string));
+  return (await deadLetterHeaders(client.transport, topic)).filter((h) => eventIds.includes(h[DLT_HEADER.eventId] as string));
 }
