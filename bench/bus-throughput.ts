@@ -14,9 +14,10 @@
  * consumer running, then a fresh group whose offsets were set to just before
  * them reads them, timed from its first message to its Nth.
  * - bus publish: builds each event (id, time, envelope), validates and encodes
- *   it, adds the four bus headers and a producer span, sends in batches;
+ *   it, adds the bus's headers (content-type, and the trace context when a
+ *   trace is active: none here) and a producer span, sends in batches;
  * - raw publish: sends bytes encoded before the clock starts, no headers;
- * - raw + headers: the same, plus the four headers the bus writes (their values
+ * - raw + headers: the same, plus the headers the bus writes (their values
  *   prepared before the clock starts), to separate what the header contract
  *   costs in kafkajs from the bus's own work;
  * - bus consume: decodes, records each event id in PostgreSQL in one transaction
