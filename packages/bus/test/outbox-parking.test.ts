@@ -4,7 +4,6 @@ import { after, before, test } from 'node:test';
 import type { TopicEvents } from '@planner/schemas';
 import { useStack } from '../../../tests/support/stack.ts';
 import type { ParkedMessage } from '../src/outbox-relay.ts';
-import type { IncomingMessage } from '../src/transport.ts';
 import { busFixture, eventually } from './fixtures/bus-fixture.ts';
 import { ownTopics } from './fixtures/own-topics.ts';
 
@@ -53,16 +52,7 @@ test('a message the broker refuses is parked with its reason, and the one behind
   }
   try {
     assert.deepEqual(errors, [], 'a refusal is not a relay error');
-    const arrived: IncomingMessage[] = [];
-    await own.transport.read({
-      topic: TOPIC,
-      start: { from: 'beginning' },
-      follow: false,
-      onMessage: (m) => {
-        arrived.push(m);
-        return true;
-      },
-    });
+    const arrived = await own.messages();
     assert.deepEqual(
       arrived.map((m) => (own.bus.registry.decode(TOPIC, m.value as Buffer).value as { event_id: string }).event_id),
       [normal.event_id],

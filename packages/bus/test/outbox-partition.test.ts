@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { TopicEvents } from '@planner/schemas';
 import { useStack } from '../../../tests/support/stack.ts';
-import type { IncomingMessage } from '../src/transport.ts';
 import { busFixture, eventually } from './fixtures/bus-fixture.ts';
 import { ownTopics } from './fixtures/own-topics.ts';
 
@@ -42,16 +41,7 @@ test('a staged partition is where the message lands; without one, the key decide
     } finally {
       await relay.stop();
     }
-    const arrived: IncomingMessage[] = [];
-    await own.transport.read({
-      topic: TOPIC,
-      start: { from: 'beginning' },
-      follow: false,
-      onMessage: (m) => {
-        arrived.push(m);
-        return true;
-      },
-    });
+    const arrived = await own.messages();
     const partitionOf = new Map(
       arrived.map((m) => [(own.bus.registry.decode(TOPIC, m.value as Buffer).value as { event_id: string }).event_id, m.partition]),
     );
