@@ -44,10 +44,14 @@ export interface ShardPlacement {
 export function shardPartitionCount(topics: Pick<TopicAdmin, 'endOffsets'>): () => Promise<number> {
   let count: Promise<number> | undefined;
   return () => {
-    count ??= topics.endOffsets('replay.shards').then((offsets) => offsets.length);
-    count.catch(() => {
-      count = undefined;
-    });
+    // A failed ask is not kept: the next call asks again.
+    count ??= topics
+      .endOffsets('replay.shards')
+      .then((offsets) => offsets.length)
+      .catch((error: unknown) => {
+        count = undefined;
+        throw error;
+      });
     return count;
   };
 }
