@@ -61,6 +61,16 @@ test('errors name the offending field path', () => {
   rejects(broken(['pantry', 'taken_at'], AS_OF + 1), /^pantry\.taken_at must not be after as_of/);
 });
 
+test('a pantry expiry must be a real calendar day: months, month lengths and leap years', () => {
+  const withExpiry = (expires_on: string) => broken(['pantry', 'items'], [{ ingredient: 'rice', quantity: 1, unit: 'g', expires_on }]);
+  for (const day of ['2024-02-29', '2000-02-29', '2026-12-31', '2026-04-30', '0000-01-01']) {
+    assert.equal(validateInputContext(withExpiry(day)).pantry.items[0]?.expires_on, day);
+  }
+  for (const day of ['2023-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-01', ' 2026-01-01']) {
+    rejects(withExpiry(day), /^pantry\.items\[0\]\.expires_on must be an ISO date \(YYYY-MM-DD\)/);
+  }
+});
+
 test('a slot or a day listed twice in the previous plan is refused', () => {
   const twice = context({
     previous_plan: {

@@ -42,6 +42,8 @@ export interface ColumnSpec {
   nullable: boolean;
   role: ColumnRole;
   description: string;
+  /** Free text or JSON that differs in every row (see ParquetColumn). */
+  wide?: true;
 }
 
 export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
@@ -91,6 +93,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'pantry_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'input',
     description: 'Pantry snapshot at planning time: items, quantities, expiry (JSON).',
@@ -105,6 +108,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'previous_plan_json',
     type: 'STRING',
+    wide: true,
     nullable: true,
     role: 'input',
     description: "The household's previous accepted weekly plan (JSON), if any.",
@@ -112,6 +116,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'input_context_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'input',
     description: 'The whole input context, canonical JSON from the input-context codec.',
@@ -119,6 +124,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'features_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'input',
     description: 'Context feature tokens from the input-context codec (JSON array).',
@@ -126,6 +132,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'prompt',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'input',
     description: 'The planning prompt from the input-context codec, as an LLM planner is asked at run time.',
@@ -133,6 +140,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'generated_plan_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'metadata',
     description: 'The plan the original policy showed (JSON).',
@@ -140,6 +148,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'accepted_plan_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'target',
     description: 'Target: the weekly plan the user accepted (JSON).',
@@ -147,6 +156,7 @@ export const TRAINING_COLUMNS: readonly ColumnSpec[] = [
   {
     name: 'accepted_meals_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     role: 'target',
     description: 'Target: recipe ids of the accepted meals, day then slot (JSON array).',
@@ -174,13 +184,20 @@ export interface RecipeRow {
   tokens_json: string;
 }
 
-export const RECIPE_COLUMNS: readonly { name: keyof RecipeRow; type: ColumnType; nullable: boolean; description: string }[] = [
+export const RECIPE_COLUMNS: readonly { name: keyof RecipeRow; type: ColumnType; nullable: boolean; description: string; wide?: true }[] = [
   { name: 'recipe_id', type: 'STRING', nullable: false, description: 'The recipe id used in plans.' },
   {
     name: 'recipe_json',
     type: 'STRING',
+    wide: true,
     nullable: false,
     description: 'The recipe: cuisine, ingredients, allergens, diet tags, prep time, cost, slots (JSON).',
   },
-  { name: 'tokens_json', type: 'STRING', nullable: false, description: 'Recipe feature tokens from the input-context codec (JSON array).' },
+  {
+    name: 'tokens_json',
+    type: 'STRING',
+    nullable: false,
+    wide: true,
+    description: 'Recipe feature tokens from the input-context codec (JSON array).',
+  },
 ];

@@ -110,3 +110,43 @@ test('exposure rows change nothing: one row for the one accepted plan, its gener
     },
   );
 });
+
+test('a plan accepted twice in the window is one row, its latest acceptance; a tie in time goes to the smaller event id; rows come by time then plan id', async () => {
+  await db
+    .insertInto('product.households')
+    .values({ household_id: 'h2', region: 'south', size: 2, segment: 'south-couple', created_at: new Date(0) })
+    .execute();
+  const plan = (recipe: string) => ({ days: [{ day: 1, meals: [{ slot: 'lunch' as const, recipe_id: recipe }] }] });
+  const event = (id: number, plan_id: string, minutes: number, overrides: Partial<PlanEvent> = {}) =>
+    planEvent({
+      event_id: `${String(id).padStart(8, '0')}-0000-4000-8000-000000000000`,
+      household_id: 'h2',
+      plan_id,
+      occurred_at: T0 + minutes * MINUTE,
+      ...overrides,
+    });
+  for (const id of ['p3', 'p4', 'p5']) await ingest(event(50 + Number(id.slice(1)), id, 20, { event_type: 'plan_generated' }));
+  await ingest(event(61, 'p3', 21, { plan: plan('r-021') }));
+  await ingest(event(62, 'p3', 25, { plan: plan('r-025') }));
+  // Two acceptances of p4 at one instant: the smaller event id wins, whichever was ingested first.
+  await ingest(event(72, 'p4', 30, { plan: plan('r-072') }));
+  await ingest(event(71, 'p4', 30, { plan: plan('r-071') }));
+  // An acceptance after the window's end neither counts nor hides the one inside it.
+  await ingest(event(73, 'p4', 90, { plan: plan('r-090') }));
+  await ingest(event(81, 'p5', 30, { plan: plan('r-081') }));
+
+  const rows = (await all()).filter((r) => r.household_id === 'h2');
+  assert.deepEqual(
+    rows.map((r) => [r.plan_id, (r.accepted_at.getTime() - T0) / MINUTE, r.accepted_plan]),
+    [
+      ['p3', 25, plan('r-025')],
+      ['p4', 30, plan('r-071')],
+      ['p5', 30, plan('r-081')],
+    ],
+  );
+  // The previous plan is the household's acceptance just before, re-acceptances included.
+  assert.deepEqual(
+    rows.map((r) => r.previous_plan),
+    [plan('r-021'), plan('r-025'), plan('r-025')],
+  );
+});

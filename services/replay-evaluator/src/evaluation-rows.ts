@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { zstdDecompressSync } from 'node:zlib';
 import { type InputContext, type PlanEdit, type Recipe, validateInputContext, type WeeklyPlan } from '@planner/domain';
 import { openObjectStore } from '@planner/object-store';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -24,6 +25,9 @@ export interface EvaluationSplit {
 
 const ROW_COLUMNS = ['row_id', 'split', 'input_context_json', 'accepted_plan_json', 'user_edits_json'];
 
+/** The dataset-builder compresses with zstd (snappy in versions built before); hyparquet reads snappy itself. */
+const compressors = { ZSTD: (input: Uint8Array) => zstdDecompressSync(input) };
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 async function download(location: string, file: string, folder: string, env: Env): Promise<string> {
@@ -43,7 +47,7 @@ export async function readEvaluationSplit(location: string, env: Env = process.e
   try {
     const training = await asyncBufferFromFile(await download(location, 'training.parquet', folder, env));
     const recipes = await asyncBufferFromFile(await download(location, 'recipes.parquet', folder, env));
-    const records = (await parquetReadObjects({ file: training, columns: ROW_COLUMNS })) as Record<string, string>[];
+    const records = (await parquetReadObjects({ file: training, columns: ROW_COLUMNS, compressors })) as Record<string, string>[];
     const rows = records
       .filter((r) => r.split === 'evaluation')
       .map((r) => {
@@ -58,9 +62,9 @@ export async function readEvaluationSplit(location: string, env: Env = process.e
           throw new ReplayError('REPLAY_ROW_INVALID', `row ${r.row_id} of ${location}: ${(error as Error).message}`, { cause: error });
         }
       });
-    const catalogue = ((await parquetReadObjects({ file: recipes, columns: ['recipe_json'] })) as { recipe_json: string }[]).map(
-      (r) => JSON.parse(r.recipe_json) as Recipe,
-    );
+    const catalogue = (
+      (await parquetReadObjects({ file: recipes, columns: ['recipe_json'], compressors })) as { recipe_json: string }[]
+    ).map((r) => JSON.parse(r.recipe_json) as Recipe);
     return { rows, catalogue };
   } finally {
     await rm(folder, { recursive: true, force: true });
