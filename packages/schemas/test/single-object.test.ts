@@ -19,6 +19,21 @@ test('encodes marker, little-endian fingerprint and body byte for byte', () => {
   assert.deepEqual(singleObjectBody(message), Buffer.from([0x01]));
 });
 
+test('messages of any size come out whole and apart: larger than the scratch buffer, then smaller, none sharing bytes', () => {
+  const text = avro.Type.forSchema({ type: 'record', name: 'note', fields: [{ name: 'body', type: 'string' }] });
+  const header = singleObjectHeader(crc64Avro(Buffer.from(JSON.stringify(text.schema()))));
+  const expected = (body: string) => Buffer.concat([header, text.toBuffer({ body })]);
+  const large = 'x'.repeat(100_000);
+  const first = encodeSingleObject(text, header, { body: large });
+  const second = encodeSingleObject(text, header, { body: 'short' });
+  const third = encodeSingleObject(text, header, { body: `${large}y` });
+  // equals(), not deepEqual: a failure should not print 100 KB.
+  assert.ok(first.equals(expected(large)), 'the large message, after the scratch buffer grew');
+  assert.ok(second.equals(expected('short')), 'a small message after it: no bytes of the large one');
+  assert.ok(third.equals(expected(`${large}y`)), 'a third, larger still');
+  assert.ok(text.fromBuffer(singleObjectBody(first)).body === large, 'the first is intact after two more encodes');
+});
+
 test("the hex fingerprint the bus puts in its header is the body header's bytes, as Java and fastavro write them", () => {
   // Java's SchemaNormalization.parsingFingerprint("CRC-64-AVRO", schema) and fastavro's fingerprint() give these bytes.
   assert.equal(topicSchema('t', 1, 'v1.avsc', type).fingerprintHex, '3ba368c9f1ead86c');
