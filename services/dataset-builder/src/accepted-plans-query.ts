@@ -90,11 +90,17 @@ export async function* acceptedPlans(databaseUrl: string, windowStart: Date, win
   try {
     const cursor = client.query(new Cursor<AcceptedPlanRecord>(ACCEPTED_PLANS_SQL, [windowStart, windowEnd]));
     // One batch is always on its way while the caller works through the last, so PostgreSQL and this process overlap.
-    let next = cursor.read(BATCH);
+    const read = () => {
+      const batch = cursor.read(BATCH);
+      // A caller that stops early leaves this read pending when the connection ends: it must not become unheard.
+      batch.catch(() => undefined);
+      return batch;
+    };
+    let next = read();
     for (;;) {
       const rows = await next;
       if (rows.length === 0) break;
-      next = cursor.read(BATCH);
+      next = read();
       yield* rows;
     }
     await cursor.close();

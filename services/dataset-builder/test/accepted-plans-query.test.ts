@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { HandlerContext } from '@planner/bus';
 import { createDatabase, migrate } from '@planner/db';
 import type { PlanEvent } from '@planner/schemas';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isolatedLifecycle } from '../../../scripts/local-lifecycle/isolated-lifecycle.ts';
 import { useStack } from '../../../tests/support/stack.ts';
 import { type AcceptedPlanRecord, acceptedPlans } from '../src/accepted-plans-query.ts';
@@ -149,4 +149,33 @@ test('a plan accepted twice in the window is one row, its latest acceptance; a t
     rows.map((r) => r.previous_plan),
     [plan('r-021'), plan('r-025'), plan('r-025')],
   );
+});
+
+test('a caller that stops after the first record ends the cursor cleanly: the batch asked for ahead is not left unheard', async () => {
+  // More plans than one cursor batch (2,000), a day after the other tests' window, so a second batch is in flight at the break.
+  const at = T0 + 24 * 60 * MINUTE;
+  await db
+    .insertInto('product.households')
+    .values({ household_id: 'bulk', region: 'north', size: 2, segment: 'north-couple', created_at: new Date(0) })
+    .execute();
+  await sql`
+    insert into exp.events (event_id, event_type, occurred_at, household_id, plan_id, workflow_type, policy_version_id, plan, edits, correlation_id, producer)
+    select gen_random_uuid(), t.type, ${new Date(at)}::timestamptz + make_interval(secs => g + t.later), 'bulk', 'bulk-' || g, 'plan_first',
+           'heuristic-baseline-v1', ${JSON.stringify(ONE_DINNER)}::jsonb, '[]'::jsonb, 'c', 'p'
+    from generate_series(1, 2100) g, (values ('plan_generated', 0), ('plan_accepted', 0.5)) t(type, later)`.execute(db);
+  const unheard: unknown[] = [];
+  const listener = (reason: unknown) => unheard.push(reason);
+  process.on('unhandledRejection', listener);
+  try {
+    for await (const record of acceptedPlans(life.databaseUrl, new Date(at), new Date(at + 60 * MINUTE))) {
+      assert.equal(record.plan_id, 'bulk-1');
+      break;
+    }
+    // Unhandled rejections are reported once the microtask queue drains; two turns of the event loop cover it.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', listener);
+  }
+  assert.deepEqual(unheard, []);
 });
