@@ -27,6 +27,7 @@ export const ENVELOPE_LIMITS = {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const ENVELOPE_FIELDS = Object.entries(ENVELOPE_LIMITS);
 
 /**
  * The envelope problems of an event, one line each (empty when it is fine):
@@ -34,7 +35,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function envelopeProblems(event: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
-  for (const [field, max] of Object.entries(ENVELOPE_LIMITS)) {
+  for (const [field, max] of ENVELOPE_FIELDS) {
     const value = event[field];
     if (typeof value !== 'string' || value.length === 0) problems.push(`${field} is missing or empty`);
     else if (value.length > max) problems.push(`${field} has ${value.length} characters; at most ${max} are allowed`);

@@ -35,6 +35,23 @@ test("every example is its topic's newest version as written: every field named,
   }
 });
 
+test('no record type has a default for every field (the encoder relies on it to refuse a non-object)', () => {
+  // avsc's writer, which the encoder trusts to check values, would write such a record's defaults for a number.
+  const allDefaulted: string[] = [];
+  const visit = (type: avro.Type, topic: string): void => {
+    if (type instanceof avro.types.RecordType) {
+      if (type.fields.length > 0 && type.fields.every((field) => field.defaultValue() !== undefined))
+        allDefaulted.push(`${topic}: ${type.name}`);
+      for (const field of type.fields) visit(field.type, topic);
+    } else if (type instanceof avro.types.ArrayType) visit(type.itemsType, topic);
+    else if (type instanceof avro.types.MapType) visit(type.valuesType, topic);
+    else if (type.typeName.startsWith('union')) for (const branch of (type as avro.types.UnwrappedUnionType).types) visit(branch, topic);
+  };
+  for (const topic of registry.topics())
+    for (const version of registry.versions(topic)) visit(version.type, `${topic} v${version.version}`);
+  assert.deepEqual(allDefaulted, []);
+});
+
 test('every event schema carries the envelope fields', () => {
   for (const topic of registry.topics()) {
     const fields = (registry.latest(topic).type.schema() as { fields: { name: string }[] }).fields.map((f) => f.name);

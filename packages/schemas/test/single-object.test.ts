@@ -46,6 +46,41 @@ test('a value that does not fit the schema is refused, naming the field', () => 
   );
 });
 
+test('a value wrong deep inside is refused naming every field that does not fit, and the next encode is unharmed', () => {
+  const plan = avro.Type.forSchema({
+    type: 'record',
+    name: 'plan',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'mode', type: { type: 'enum', name: 'mode', symbols: ['manual', 'autopilot'] } },
+      { name: 'cost', type: ['null', 'double'] },
+      {
+        name: 'days',
+        type: { type: 'array', items: { type: 'record', name: 'day', fields: [{ name: 'day', type: 'int' }] } },
+      },
+    ],
+  });
+  const header = singleObjectHeader(crc64Avro(Buffer.from(JSON.stringify(plan.schema()))));
+  const good = { id: 'p1', mode: 'manual', cost: 2.5, days: [{ day: 0 }, { day: 1 }] };
+  const refusal = (value: unknown) => {
+    try {
+      encodeSingleObject(plan, header, value);
+    } catch (error) {
+      assert.equal((error as SchemaError).code, 'EVENT_INVALID');
+      return (error as Error).message;
+    }
+    assert.fail(`accepted ${JSON.stringify(value)}`);
+  };
+  // The writer stops at the first bad value; the message names the later ones too.
+  assert.match(refusal({ ...good, mode: 'auto', days: [{ day: 0 }, { day: 1.5 }] }), /mode: "auto"; days\.1\.day: 1\.5/);
+  assert.match(refusal({ ...good, cost: 'cheap' }), /cost: "cheap"/);
+  assert.match(refusal({ ...good, id: undefined }), /id: undefined/);
+  assert.match(refusal(null), /\(root\): null/);
+  assert.match(refusal({ ...good, days: [null] }), /days\.0: null/);
+  // A refusal may leave part of a body in the scratch buffer: the next message is still exactly its own bytes.
+  assert.ok(encodeSingleObject(plan, header, good).equals(Buffer.concat([header, plan.toBuffer(good)])));
+});
+
 test('a message without the marker or shorter than the header is refused with a coded error', () => {
   assert.throws(
     () => readFingerprint(Buffer.from('{"f1":true}')),
