@@ -12,6 +12,8 @@ WORKDIR /app
 RUN npm install --global --no-audit --no-fund pnpm@12.4.2
 # Only what the services run: manifests first, so the dependency layer is reused while sources change.
 COPY package.json pnpm-workspace.yaml pnpm-lock.yaml ./
+# The dependency patches pnpm applies (pnpm-workspace.yaml's patchedDependencies; decision 0004).
+COPY patches patches
 COPY packages packages
 COPY services services
 COPY schemas schemas

@@ -13,6 +13,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 RUN npm install --global --no-audit --no-fund pnpm@12.4.2
 COPY package.json pnpm-workspace.yaml pnpm-lock.yaml ./
+# The dependency patches pnpm applies (pnpm-workspace.yaml's patchedDependencies; decision 0004).
+COPY patches patches
 COPY packages packages
 COPY services services
 COPY schemas schemas
