@@ -16,7 +16,7 @@ url, sql_file, output = sys.argv[1:4]
 started = time.perf_counter()
 connection = psycopg2.connect(url)
 cursor = connection.cursor(name="peer")
-# The query names its window $1 and $2, each used twice; the bench writes them as %(start)s and %(end)s.
+# The query names its window $1 and $2; the bench writes them as %(start)s and %(end)s, so a bound may appear in it any number of times.
 cursor.execute(open(sql_file).read(), {"start": "1970-01-01", "end": "2100-01-01"})
 
 
